@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package that kpipe's build, tests, benchmarks and demo need.
+# Quick when everything is already there: apt is only touched for missing packages.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config python3 clang-format
+  libcli11-dev libboost1.81-dev libssl-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
+  nlohmann-json3-dev libgtest-dev
+  # tests: reference broker (librdkafka's mock cluster), reference clients, CLI test runner
+  librdkafka-dev kcat python3-kafka bats
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q </dev/null
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null

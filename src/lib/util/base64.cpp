@@ -1,0 +1,79 @@
+#include "util/base64.hpp"
+
+#include <array>
+
+namespace kpipe::util {
+namespace {
+
+constexpr char standard_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::array<std::int8_t, 256> make_decode_table() {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 64; ++i) {
+    t[static_cast<unsigned char>(standard_alphabet[i])] = static_cast<std::int8_t>(i);
+    t[static_cast<unsigned char>(url_alphabet[i])] = static_cast<std::int8_t>(i);
+  }
+  return t;
+}
+constexpr auto decode_table = make_decode_table();
+
+}  // namespace
+
+void append_base64(std::string& out, std::span<const std::uint8_t> data, bool url_safe) {
+  const char* alphabet = url_safe ? url_alphabet : standard_alphabet;
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+  }
+  std::size_t left = data.size() - i;
+  if (left == 0) return;
+  std::uint32_t n = data[i] << 16;
+  if (left == 2) n |= data[i + 1] << 8;
+  out += alphabet[(n >> 18) & 63];
+  out += alphabet[(n >> 12) & 63];
+  if (left == 2) out += alphabet[(n >> 6) & 63];
+  if (!url_safe) out.append(left == 1 ? "==" : "=");
+}
+
+std::string base64(std::span<const std::uint8_t> data, bool url_safe) {
+  std::string out;
+  append_base64(out, data, url_safe);
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    std::int8_t v = decode_table[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+    }
+  }
+  return out;
+}
+
+void append_hex(std::string& out, std::span<const std::uint8_t> data) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (auto b : data) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+}
+
+}  // namespace kpipe::util

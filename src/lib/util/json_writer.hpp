@@ -1,0 +1,53 @@
+#pragma once
+// A small streaming JSON writer: appends to a string, handles commas and escaping.
+//
+// Used on paths where building nlohmann::json objects per value would be wasteful (record
+// output, protocol dumps). Strings must be UTF-8; invalid UTF-8 is the caller's to encode
+// (e.g. as base64), this writer escapes only what JSON requires.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kpipe::util {
+
+class json_writer {
+ public:
+  // indent 0: one line; otherwise pretty-printed with that many spaces per level.
+  explicit json_writer(std::string& out, int indent = 0) : out_(out), indent_(indent) {}
+
+  void begin_object();
+  void end_object();
+  void begin_array();
+  void end_array();
+  void key(std::string_view name);
+
+  void value(std::string_view s);
+  void value(const char* s) { value(std::string_view(s)); }
+  void value(std::int64_t v);
+  void value(std::uint64_t v);
+  void value(std::int32_t v) { value(static_cast<std::int64_t>(v)); }
+  void value(std::int16_t v) { value(static_cast<std::int64_t>(v)); }
+  void value(std::int8_t v) { value(static_cast<std::int64_t>(v)); }
+  void value(std::uint32_t v) { value(static_cast<std::uint64_t>(v)); }
+  void value(std::uint16_t v) { value(static_cast<std::uint64_t>(v)); }
+  void value(double v);
+  void value(bool v);
+  void null();
+
+ private:
+  void before_value();
+  void newline();
+
+  std::string& out_;
+  int indent_;
+  std::vector<bool> first_;  // per open container: nothing written in it yet
+  bool after_key_ = false;
+};
+
+// Appends s to out as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace kpipe::util

@@ -1,0 +1,1052 @@
+#!/usr/bin/env python3
+"""kpipe's protocol generator: definition files (.def) in, C++ out.
+
+    protogen.py --lib-out DIR --test-out DIR DEF...
+
+For each definition file NAME.def it writes DIR/protocol/generated/NAME.{hpp,cpp} (message
+structs with encode, decode, size, to_json and equality) and, for the tests,
+TEST_DIR/NAME_samples.cpp (a populated value for every version and a round-trip case for each).
+It also writes the API table (api_table.{hpp,cpp}) and the test-side case list. Output is
+deterministic, and a file is only rewritten when its content changes, so that an edit to one
+definition rebuilds one API.
+
+The definition format is described in README.md beside this file.
+"""
+import argparse
+import os
+import re
+import sys
+
+import errors_gen
+
+SCALARS = {
+    # def type: (C++ type, writer/reader method)
+    "int8": ("std::int8_t", "i8"),
+    "int16": ("std::int16_t", "i16"),
+    "int32": ("std::int32_t", "i32"),
+    "int64": ("std::int64_t", "i64"),
+    "uint16": ("std::uint16_t", "u16"),
+    "uint32": ("std::uint32_t", "u32"),
+    "float64": ("double", "f64"),
+    "bool": ("bool", "boolean"),
+    "uuid": ("uuid", "uuid_value"),
+}
+BYTES_TYPES = ("bytes", "records")
+PRIMITIVES = set(SCALARS) | {"string"} | set(BYTES_TYPES)
+
+
+class DefError(Exception):
+    pass
+
+
+class Range:
+    """An inclusive version range; hi None means open-ended, empty means 'none'."""
+
+    def __init__(self, text):
+        self.empty = text == "none"
+        self.lo, self.hi = 0, None
+        if self.empty:
+            return
+        m = re.fullmatch(r"(\d+)(\+|-(\d+))?", text)
+        if not m:
+            raise DefError(f"bad version range '{text}'")
+        self.lo = int(m.group(1))
+        if m.group(2) is None:
+            self.hi = self.lo
+        elif m.group(3) is not None:
+            self.hi = int(m.group(3))
+
+    def contains(self, v):
+        return not self.empty and v >= self.lo and (self.hi is None or v <= self.hi)
+
+    def cond(self, var="version"):
+        """A C++ condition for 'var is in this range'."""
+        if self.empty:
+            return "false"
+        parts = []
+        if self.lo > 0:
+            parts.append(f"{var} >= {self.lo}")
+        if self.hi is not None:
+            parts.append(f"{var} <= {self.hi}")
+        return " && ".join(parts) if parts else "true"
+
+
+class Field:
+    def __init__(self, name, type_text, versions, attrs, line):
+        self.name = name
+        self.is_array = type_text.startswith("[]")
+        self.type = type_text[2:] if self.is_array else type_text
+        self.versions = Range(versions)
+        self.nullable = Range(attrs.pop("nullable", "none"))
+        self.tag = int(attrs.pop("tag")) if "tag" in attrs else None
+        self.tagged = Range(attrs.pop("tagged", "none"))
+        self.flexible_none = attrs.pop("flexible", None) == "none"
+        self.default = attrs.pop("default", None)
+        self.struct = None
+        self.line = line
+        if attrs:
+            raise DefError(f"unknown attributes {sorted(attrs)}")
+        if self.tag is not None and self.tagged.empty:
+            self.tagged = self.versions
+
+    @property
+    def is_struct(self):
+        return self.type not in PRIMITIVES
+
+    @property
+    def can_be_null(self):
+        return not self.nullable.empty
+
+
+class Struct:
+    def __init__(self, name, versions=None):
+        self.name = name
+        self.fields = []
+        self.versions = versions
+        self.cpp_path = name  # qualified C++ name, set once the owner is known
+        self.func = name  # suffix of its helper functions in the .cpp
+
+
+class Message:
+    def __init__(self, kind, versions, flexible):
+        self.kind = kind
+        self.versions = Range(versions)
+        self.flexible = Range(flexible)
+        self.root = Struct(kind)
+        self.structs = []  # nested structs, children before parents
+
+
+class Api:
+    def __init__(self, name, key):
+        self.name = name
+        self.key = key
+        self.commons = []
+        self.messages = []
+
+
+def display_name(snake):
+    return "".join(p[:1].upper() + p[1:] for p in snake.split("_"))
+
+
+def parse_def(path):
+    """Parses a .def file into an Api."""
+    api = None
+    # stack of (indent, Struct) that new fields at a deeper indent attach to
+    stack = []
+    current_message = None
+    with open(path) as f:
+        lines = f.read().splitlines()
+    for number, raw in enumerate(lines, 1):
+        text = raw.split("#", 1)[0].rstrip()
+        if not text:
+            continue
+        try:
+            indent = len(text) - len(text.lstrip(" "))
+            if indent % 2:
+                raise DefError("indentation must be a multiple of 2 spaces")
+            depth = indent // 2
+            words = text.split()
+            if depth == 0:
+                if words[0] == "api":
+                    if api is not None:
+                        raise DefError("a second 'api' line")
+                    if len(words) == 3:
+                        api = Api(words[2], int(words[1]))
+                    elif len(words) == 2:
+                        api = Api(words[1], None)
+                    else:
+                        raise DefError("expected 'api [KEY] NAME'")
+                    continue
+                if api is None:
+                    raise DefError("the file must start with an 'api' line")
+                if words[0] == "struct":
+                    s = Struct(words[1], Range(words[2]) if len(words) > 2 else None)
+                    api.commons.append(s)
+                    stack = [(0, s)]
+                    current_message = None
+                    continue
+                if words[0] in ("request", "response"):
+                    attrs = dict(w.split(":", 1) for w in words[2:])
+                    m = Message(words[0], words[1], attrs.get("flexible", "none"))
+                    api.messages.append(m)
+                    stack = [(0, m.root)]
+                    current_message = m
+                    continue
+                raise DefError(f"unexpected '{words[0]}'")
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            if not stack or stack[-1][0] != depth - 1:
+                raise DefError("field indented too deep")
+            if len(words) < 3:
+                raise DefError("expected 'NAME TYPE VERSIONS [attr:value...]'")
+            attrs = {}
+            for w in words[3:]:
+                if ":" not in w:
+                    raise DefError(f"bad attribute '{w}'")
+                k, v = w.split(":", 1)
+                attrs[k] = v
+            field = Field(words[0], words[1], words[2], attrs, number)
+            parent = stack[-1][1]
+            if any(f.name == field.name for f in parent.fields):
+                raise DefError(f"duplicate field '{field.name}'")
+            parent.fields.append(field)
+            if field.is_struct:
+                # A struct type with fields below it is defined here; without, it refers to a
+                # common struct or one defined earlier in this message.
+                field.struct = Struct(field.type)
+                stack.append((depth, field.struct))
+                field.defines = True
+            else:
+                field.defines = False
+                stack.append((depth, None))
+            if current_message is None and parent is not None and not isinstance(parent, Struct):
+                raise DefError("field outside a struct")
+        except (DefError, ValueError, IndexError) as e:
+            raise DefError(f"{path}:{number}: {e}") from None
+    if api is None:
+        raise DefError(f"{path}: no 'api' line")
+    resolve(api, path)
+    return api
+
+
+def resolve(api, path):
+    """Links struct references, orders nested structs, checks names."""
+    commons = {s.name: s for s in api.commons}
+    for s in api.commons:
+        s.cpp_path = s.name
+        s.func = "common_" + s.name
+    for s in api.commons:
+        link(s, commons, {}, None, path)
+    for m in api.messages:
+        defined = {}
+        link(m.root, commons, defined, m, path)
+        m.root.cpp_path = m.kind
+        m.root.func = m.kind
+
+
+def link(struct, commons, defined, message, path):
+    for f in struct.fields:
+        if not f.is_struct:
+            continue
+        if f.struct.fields:
+            if f.type in defined or f.type in commons:
+                raise DefError(f"{path}:{f.line}: struct '{f.type}' defined twice")
+            defined[f.type] = f.struct
+            link(f.struct, commons, defined, message, path)
+            if message is None:
+                raise DefError(f"{path}:{f.line}: common structs cannot define nested structs")
+            f.struct.cpp_path = f"{message.kind}::{f.type}"
+            f.struct.func = f"{message.kind}_{f.type}"
+            message.structs.append(f.struct)
+        elif f.type in defined:
+            f.struct = defined[f.type]
+        elif f.type in commons:
+            f.struct = commons[f.type]
+        else:
+            raise DefError(f"{path}:{f.line}: unknown type '{f.type}'")
+
+
+# ----------------------------------------------------------------------------------------------
+# C++ emission helpers
+
+def cpp_value_type(f):
+    if f.type in SCALARS:
+        return SCALARS[f.type][0]
+    if f.type == "string":
+        return "std::string"
+    if f.type in BYTES_TYPES:
+        return "byte_buffer"
+    return f.struct.cpp_path
+
+
+def cpp_member_type(f):
+    t = cpp_value_type(f)
+    if f.is_array:
+        t = f"std::vector<{t}>"
+    if f.can_be_null and (f.is_array or f.type in ("string",) + BYTES_TYPES or f.is_struct):
+        t = f"std::optional<{t}>"
+    return t
+
+
+def is_optional(f):
+    return f.can_be_null and (f.is_array or f.type in ("string",) + BYTES_TYPES or f.is_struct)
+
+
+def cpp_literal(f, text):
+    t = f.type
+    if t == "bool":
+        return {"true": "true", "false": "false"}[text]
+    if t == "float64":
+        return repr(float(text))
+    if t in ("int8", "int16", "int32", "int64", "uint16", "uint32"):
+        v = int(text, 0)
+        ctype = SCALARS[t][0]
+        if t == "int64" and v == -(2 ** 63):
+            return "std::numeric_limits<std::int64_t>::min()"
+        if t == "int32" and v == -(2 ** 31):
+            return "std::numeric_limits<std::int32_t>::min()"
+        return f"static_cast<{ctype}>({v}{'LL' if t == 'int64' else ''})"
+    if t == "string":
+        if text == "null":
+            return None
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return None
+
+
+def member_initializer(f):
+    if f.is_array or f.is_struct or f.default is None:
+        if f.type in SCALARS and not f.is_array:
+            return "{}"
+        return ""
+    lit = cpp_literal(f, f.default)
+    if lit is None:
+        return ""
+    return f" = {lit}" if not is_optional(f) else f"{{{lit}}}"
+
+
+def compact_expr(f):
+    return "false" if f.flexible_none else "flexible"
+
+
+class Out:
+    def __init__(self):
+        self.lines = []
+        self.level = 0
+
+    def __call__(self, text=""):
+        self.lines.append(("  " * self.level + text) if text else "")
+
+    def indent(self):
+        self.level += 1
+
+    def dedent(self):
+        self.level -= 1
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def inline_cond(f):
+    """C++ condition under which f is encoded inline (not as a tagged field)."""
+    cond = f.versions.cond()
+    if f.tag is not None:
+        cond = f"({cond}) && !(flexible && ({f.tagged.cond()}))"
+    return cond
+
+
+# ---- encode
+
+def emit_encode_value(o, f, expr, element):
+    """Encodes one value (an element when element=True) of field f held in expr."""
+    compact = compact_expr(f)
+    if f.is_array and not element:
+        if is_optional(f):
+            o(f"if (!{expr}) {{")
+            o(f"  w.array_length({f.nullable.cond()} ? -1 : 0, {compact});")
+            o("} else {")
+            o.indent()
+            arr = f"(*{expr})"
+        else:
+            arr = expr
+        o(f"w.array_length(static_cast<std::int32_t>({arr}.size()), {compact});")
+        o(f"for (const auto& element : {arr}) {{")
+        o.indent()
+        emit_encode_value(o, f, "element", True)
+        o.dedent()
+        o("}")
+        if is_optional(f):
+            o.dedent()
+            o("}")
+        return
+    nullable_here = is_optional(f) and not f.is_array
+    if f.type in SCALARS:
+        o(f"w.{SCALARS[f.type][1]}({expr});")
+    elif f.type == "string":
+        if nullable_here:
+            o(f"if ({f.nullable.cond()}) w.nullable_string({expr}, {compact});")
+            o(f"else w.string({expr} ? std::string_view(*{expr}) : std::string_view(), {compact});")
+        else:
+            o(f"w.string({expr}, {compact});")
+    elif f.type in BYTES_TYPES:
+        if nullable_here:
+            o(f"if ({f.nullable.cond()}) w.nullable_bytes({expr}, {compact});")
+            o(f"else w.bytes({expr} ? std::span<const std::uint8_t>(*{expr}) : "
+              f"std::span<const std::uint8_t>(), {compact});")
+        else:
+            o(f"w.bytes({expr}, {compact});")
+    else:
+        fn = f"encode_{f.struct.func}"
+        if nullable_here:
+            # KIP-893: a nullable struct is preceded by a presence byte (-1 null, 1 present)
+            o(f"if ({f.nullable.cond()}) w.i8({expr} ? 1 : -1);")
+            o(f"if ({expr}) {fn}(w, *{expr}, version, flexible);")
+            o(f"else if (!({f.nullable.cond()})) {fn}(w, {f.struct.cpp_path}{{}}, version, flexible);")
+        else:
+            o(f"{fn}(w, {expr}, version, flexible);")
+
+
+def default_compare(f, expr):
+    """C++ condition: expr differs from f's default (tagged fields are written only then)."""
+    if f.is_array:
+        return f"!{expr}.empty()" if not is_optional(f) else f"{expr}.has_value()"
+    if is_optional(f):
+        lit = cpp_literal(f, f.default) if f.default not in (None, "null") else None
+        return f"{expr}.has_value()" if lit is None else f"{expr} != std::optional<std::string>({lit})"
+    if f.is_struct:
+        return f"!({expr} == {f.struct.cpp_path}{{}})"
+    if f.type in SCALARS:
+        init = member_initializer(f)
+        if init.startswith(" = "):
+            return f"{expr} != {init[3:]}"
+        return f"{expr} != {cpp_value_type(f)}{{}}"
+    if f.default:
+        return f"{expr} != {cpp_literal(f, f.default)}"
+    return f"!{expr}.empty()"
+
+
+def emit_encode_struct(o, s, signature, prologue=()):
+    o(signature)
+    o("{")
+    o.indent()
+    for line in prologue:
+        o(line)
+    for f in s.fields:
+        o(f"if ({inline_cond(f)}) {{")
+        o.indent()
+        emit_encode_value(o, f, f"v.{f.name}", False)
+        o.dedent()
+        o("}")
+    tagged = sorted((f for f in s.fields if f.tag is not None), key=lambda f: f.tag)
+    o("if (flexible) {")
+    o.indent()
+    if tagged:
+        o("std::vector<tagged_field> known;")
+        for f in tagged:
+            o(f"if (({f.tagged.cond()}) && {default_compare(f, 'v.' + f.name)}) {{")
+            o.indent()
+            o("writer tag_writer;")
+            o("{")
+            o.indent()
+            o("writer& w = tag_writer;")
+            emit_encode_value(o, f, f"v.{f.name}", False)
+            o.dedent()
+            o("}")
+            o(f"known.push_back({{{f.tag}, tag_writer.take()}});")
+            o.dedent()
+            o("}")
+        o("write_tagged_fields(w, known, v.unknown_tagged_fields);")
+    else:
+        o("write_tagged_fields(w, {}, v.unknown_tagged_fields);")
+    o.dedent()
+    o("}")
+    o.dedent()
+    o("}")
+    o()
+
+
+# ---- decode
+
+def emit_fail_return(o, f, ret, index=None):
+    if index:
+        o(f"if (!r.ok()) {{ r.add_path_index({index}); r.add_path(\"{f.name}\"); {ret} }}")
+    else:
+        o(f"if (!r.ok()) {{ r.add_path(\"{f.name}\"); {ret} }}")
+
+
+def emit_decode_value(o, f, expr, element, ret):
+    compact = compact_expr(f)
+    if f.is_array and not element:
+        o("{")
+        o.indent()
+        o(f"std::int32_t count = r.array_length({compact});")
+        if is_optional(f):
+            o(f"if (count < 0) {expr}.reset();")
+            o(f"else {expr}.emplace();")
+            arr = f"(*{expr})"
+            o(f"if (count < 0 && !({f.nullable.cond()})) r.fail(\"null where an array is required\");")
+        else:
+            arr = expr
+            o("if (count < 0) r.fail(\"null where an array is required\");")
+        emit_fail_return(o, f, ret)
+        o(f"{arr}.clear();")
+        o("for (std::int32_t i = 0; i < count; ++i) {")
+        o.indent()
+        o(f"auto& element = {arr}.emplace_back();")
+        emit_decode_value(o, f, "element", True, ret)
+        emit_fail_return(o, f, ret, "static_cast<std::size_t>(i)")
+        o.dedent()
+        o("}")
+        o.dedent()
+        o("}")
+        return
+    nullable_here = is_optional(f) and not f.is_array
+    if f.type in SCALARS:
+        o(f"{expr} = r.{SCALARS[f.type][1]}();")
+    elif f.type == "string":
+        if nullable_here:
+            o(f"if ({f.nullable.cond()}) {expr} = r.nullable_string({compact});")
+            o(f"else {expr} = r.string({compact});")
+        else:
+            o(f"{expr} = r.string({compact});")
+    elif f.type in BYTES_TYPES:
+        if nullable_here:
+            o(f"if ({f.nullable.cond()}) {expr} = r.nullable_bytes({compact});")
+            o(f"else {expr} = r.bytes({compact});")
+        else:
+            o(f"{expr} = r.bytes({compact});")
+    else:
+        fn = f"decode_{f.struct.func}"
+        if nullable_here:
+            o(f"if (!({f.nullable.cond()}) || r.i8() >= 0) {fn}(r, {expr}.emplace(), version, flexible);")
+            o(f"else {expr}.reset();")
+        else:
+            o(f"{fn}(r, {expr}, version, flexible);")
+    if not element:
+        emit_fail_return(o, f, ret)
+
+
+def emit_decode_struct(o, s, signature, prologue=(), ret="return;", done="return;"):
+    """ret: the statement that leaves on failure; done: the one that leaves at the end."""
+    o(signature)
+    o("{")
+    o.indent()
+    for line in prologue:
+        o(line)
+    for f in s.fields:
+        o(f"if ({inline_cond(f)}) {{")
+        o.indent()
+        emit_decode_value(o, f, f"v.{f.name}", False, ret)
+        o.dedent()
+        o("}")
+    tagged = sorted((f for f in s.fields if f.tag is not None), key=lambda f: f.tag)
+    o(f"if (!flexible) {done}")
+    o("std::uint32_t tag_count = r.uvarint();")
+    o("for (std::uint32_t t = 0; t < tag_count && r.ok(); ++t) {")
+    o.indent()
+    o("std::uint32_t tag = r.uvarint();")
+    o("std::uint32_t tag_size = r.uvarint();")
+    o("reader tag_reader = r.sub_reader(tag_size);")
+    o("if (!r.ok()) break;")
+    if tagged:
+        o("switch (tag) {")
+        o.indent()
+        for f in tagged:
+            o(f"case {f.tag}:")
+            o.indent()
+            o(f"if ({f.tagged.cond()}) {{")
+            o.indent()
+            o("reader& outer = r;")
+            o("{")
+            o.indent()
+            o("reader& r = tag_reader;")
+            emit_decode_value_tag(o, f)
+            o(f"if (r.ok() && !r.at_end()) {{ r.fail(\"tagged field longer than its value\"); r.add_path(\"{f.name}\"); }}")
+            o.dedent()
+            o("}")
+            o("outer.adopt_failure(tag_reader);")
+            o(f"if (!outer.ok()) {ret}")
+            o("continue;")
+            o.dedent()
+            o("}")
+            o("break;")
+            o.dedent()
+        o("default:")
+        o("  break;")
+        o.dedent()
+        o("}")
+    o("auto data = tag_reader.raw(tag_reader.remaining());")
+    o("v.unknown_tagged_fields.push_back({tag, byte_buffer(data.begin(), data.end())});")
+    o.dedent()
+    o("}")
+    if done != "return;":
+        o(done)
+    o.dedent()
+    o("}")
+    o()
+
+
+def emit_decode_value_tag(o, f):
+    """Decodes a tagged field's value from the tag reader (named r in that scope)."""
+    # emit_decode_value returns on failure, which would skip adopting the failure into the
+    # outer reader, so it is emitted into a lambda.
+    o("[&] {")
+    o.indent()
+    emit_decode_value(o, f, f"v.{f.name}", False, "return;")
+    o.dedent()
+    o("}();")
+
+
+# ---- JSON
+
+def emit_json_value(o, f, expr, element):
+    if f.is_array and not element:
+        if is_optional(f):
+            o(f"if (!{expr}) {{ j.null(); }} else {{")
+            o.indent()
+            arr = f"(*{expr})"
+        else:
+            arr = expr
+        o("j.begin_array();")
+        o(f"for (const auto& element : {arr}) {{")
+        o.indent()
+        emit_json_value(o, f, "element", True)
+        o.dedent()
+        o("}")
+        o("j.end_array();")
+        if is_optional(f):
+            o.dedent()
+            o("}")
+        return
+    nullable_here = is_optional(f) and not f.is_array
+    if nullable_here:
+        o(f"if (!{expr}) {{ j.null(); }} else {{")
+        o.indent()
+        expr = f"(*{expr})"
+    if f.type == "uuid":
+        o(f"j.value(util::base64({expr}, true));")
+    elif f.type in BYTES_TYPES:
+        o(f"j.value(util::base64({expr}));")
+    elif f.type in SCALARS or f.type == "string":
+        o(f"j.value({expr});")
+    else:
+        o(f"to_json_{f.struct.func}(j, {expr}, version, flexible);")
+    if nullable_here:
+        o.dedent()
+        o("}")
+
+
+def emit_json_struct(o, s, signature, prologue=()):
+    o(signature)
+    o("{")
+    o.indent()
+    for line in prologue:
+        o(line)
+    o("j.begin_object();")
+    for f in s.fields:
+        cond = f.versions.cond()
+        if f.tag is not None:
+            cond = f"({cond}) || (flexible && ({f.tagged.cond()}))"
+        o(f"if ({cond}) {{")
+        o.indent()
+        o(f"j.key(\"{f.name}\");")
+        emit_json_value(o, f, f"v.{f.name}", False)
+        o.dedent()
+        o("}")
+    o("if (!v.unknown_tagged_fields.empty()) write_unknown_tags_json(j, v.unknown_tagged_fields);")
+    o("j.end_object();")
+    o.dedent()
+    o("}")
+    o()
+
+
+# ---- samples (tests)
+
+def emit_sample_value(o, f, expr, element):
+    if f.is_array and not element:
+        arr = f"{expr}.emplace()" if is_optional(f) else expr
+        o("{")
+        o.indent()
+        o(f"auto& array = {arr};")
+        o("for (int i = 0; i < 2; ++i) {")
+        o.indent()
+        o("auto& element = array.emplace_back();")
+        emit_sample_value(o, f, "element", True)
+        o.dedent()
+        o("}")
+        o.dedent()
+        o("}")
+        return
+    if is_optional(f) and not f.is_array:
+        o(f"{expr}.emplace();")
+        expr = f"(*{expr})"
+    t = f.type
+    if t == "bool":
+        lit = cpp_literal(f, f.default) if f.default else "false"
+        o(f"{expr} = !{lit};")
+    elif t == "float64":
+        o(f"{expr} = 0.5 + n++;")
+    elif t == "uuid":
+        o(f"{expr}.fill(static_cast<std::uint8_t>(n++));")
+    elif t in SCALARS:
+        init = member_initializer(f) if not element else ""
+        base = init[3:] if init.startswith(" = ") else "0"
+        ctype = SCALARS[t][0]
+        o(f"{expr} = static_cast<{ctype}>({base} + 1 + n++ % 50);")
+    elif t == "string":
+        o(f"{expr} = \"s\" + std::to_string(n++);")
+    elif t in BYTES_TYPES:
+        o(f"{expr} = byte_buffer{{0x00, 0xff, static_cast<std::uint8_t>(n++)}};")
+    else:
+        o(f"fill_{f.struct.func}({expr}, version, flexible, n);")
+
+
+def emit_sample_struct(o, s, signature):
+    o(signature)
+    o("{")
+    o.indent()
+    for f in s.fields:
+        cond = f.versions.cond()
+        if f.tag is not None:
+            cond = f"({cond}) || (flexible && ({f.tagged.cond()}))"
+        o(f"if ({cond}) {{")
+        o.indent()
+        emit_sample_value(o, f, f"v.{f.name}", False)
+        o.dedent()
+        o("}")
+    # An unknown tag above every known one, so that it is kept and written back in order.
+    o("if (flexible) v.unknown_tagged_fields.push_back({10000, {0xde, 0xad, static_cast<std::uint8_t>(n++)}});")
+    o.dedent()
+    o("}")
+    o()
+
+
+# ----------------------------------------------------------------------------------------------
+# Files
+
+HEADER_NOTE = "// Generated by tools/protogen/protogen.py from {src}. Do not edit.\n"
+
+
+def all_structs(api):
+    """(struct, owning message or None) in declaration order."""
+    out = [(s, None) for s in api.commons]
+    for m in api.messages:
+        out += [(s, m) for s in m.structs]
+        out.append((m.root, m))
+    return out
+
+
+def flexible_expr(api, m):
+    if m is None:
+        return None
+    return m.flexible.cond()
+
+
+def gen_header(api, src):
+    o = Out()
+    o("#pragma once")
+    o(HEADER_NOTE.format(src=src).rstrip())
+    o()
+    o("#include <cstddef>")
+    o("#include <cstdint>")
+    o("#include <limits>")
+    o("#include <optional>")
+    o("#include <string>")
+    o("#include <vector>")
+    o()
+    o('#include "protocol/types.hpp"')
+    o()
+    o("namespace kpipe::util {")
+    o("class json_writer;")
+    o("}")
+    o("namespace kpipe::protocol {")
+    o("class reader;")
+    o("class writer;")
+    o("}")
+    o()
+    o(f"namespace kpipe::protocol::{api.name} {{")
+    o()
+
+    def members(s):
+        for f in s.fields:
+            o(f"{cpp_member_type(f)} {f.name}{member_initializer(f)};")
+        o("unknown_tags unknown_tagged_fields;")
+
+    for s in api.commons:
+        o(f"struct {s.name} {{")
+        o.indent()
+        members(s)
+        o(f"bool operator==(const {s.name}&) const = default;")
+        o.dedent()
+        o("};")
+        o()
+    for m in api.messages:
+        o(f"struct {m.kind} {{")
+        o.indent()
+        if api.key is not None:
+            o(f"static constexpr std::int16_t api_key = {api.key};")
+        o(f"static constexpr std::int16_t min_version = {m.versions.lo};")
+        o(f"static constexpr std::int16_t max_version = {m.versions.hi};")
+        o(f"static constexpr std::int16_t first_flexible_version = "
+          f"{-1 if m.flexible.empty else m.flexible.lo};")
+        o()
+        for s in m.structs:
+            o(f"struct {s.name};")
+        for s in m.structs:
+            o(f"struct {s.name} {{")
+            o.indent()
+            members(s)
+            o(f"bool operator==(const {s.name}&) const = default;")
+            o.dedent()
+            o("};")
+        o()
+        members(m.root)
+        o()
+        o("void encode(writer& w, std::int16_t version) const;")
+        o("// Returns r.ok(); on failure r.error() names the field path and the offset.")
+        o("bool decode(reader& r, std::int16_t version);")
+        o("std::size_t size(std::int16_t version) const;")
+        o("void to_json(util::json_writer& j, std::int16_t version) const;")
+        o(f"bool operator==(const {m.kind}&) const = default;")
+        o.dedent()
+        o("};")
+        o()
+    o(f"}}  // namespace kpipe::protocol::{api.name}")
+    return o.text()
+
+
+def gen_source(api, src):
+    o = Out()
+    o(HEADER_NOTE.format(src=src).rstrip())
+    o(f'#include "protocol/generated/{api.name}.hpp"')
+    o()
+    o("#include <limits>")
+    o("#include <span>")
+    o("#include <string_view>")
+    o()
+    o('#include "protocol/reader.hpp"')
+    o('#include "protocol/tagged_fields.hpp"')
+    o('#include "protocol/writer.hpp"')
+    o('#include "util/base64.hpp"')
+    o('#include "util/json_writer.hpp"')
+    o()
+    o(f"namespace kpipe::protocol::{api.name} {{")
+    o("namespace {")
+    o()
+    structs = all_structs(api)
+    # declarations first: common structs and nested ones may refer to each other in any order
+    for s, m in structs:
+        if m is not None and s is m.root:
+            continue
+        o(f"void encode_{s.func}(writer& w, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        o(f"void decode_{s.func}(reader& r, {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        o(f"void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
+    o()
+    for s, m in structs:
+        if m is not None and s is m.root:
+            continue
+        emit_encode_struct(o, s, f"void encode_{s.func}(writer& w, const {s.cpp_path}& v, "
+                           "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible)")
+        emit_decode_struct(o, s, f"void decode_{s.func}(reader& r, {s.cpp_path}& v, "
+                           "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible)")
+        emit_json_struct(o, s, f"void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, "
+                         "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible)")
+    o("}  // namespace")
+    o()
+    for m in api.messages:
+        # member functions bind `v` and `flexible`, which the struct emitters' bodies use
+        flexible = f"[[maybe_unused]] const bool flexible = {m.flexible.cond()};"
+        emit_encode_struct(o, m.root, f"void {m.kind}::encode(writer& w, std::int16_t version) const",
+                           ["const auto& v = *this;", flexible])
+        emit_decode_struct(o, m.root, f"bool {m.kind}::decode(reader& r, std::int16_t version)",
+                           ["auto& v = *this;", flexible], ret="return false;", done="return r.ok();")
+        emit_json_struct(o, m.root,
+                         f"void {m.kind}::to_json(util::json_writer& j, std::int16_t version) const",
+                         ["const auto& v = *this;", flexible])
+        o(f"std::size_t {m.kind}::size(std::int16_t version) const {{")
+        o("  writer counter(writer::counting);")
+        o("  encode(counter, version);")
+        o("  return counter.size();")
+        o("}")
+        o()
+    o(f"}}  // namespace kpipe::protocol::{api.name}")
+    return o.text()
+
+
+def gen_samples(api, src):
+    o = Out()
+    o(HEADER_NOTE.format(src=src).rstrip())
+    o("// Test support: a value with every field of a version set to a non-default value,")
+    o("// and the round-trip cases of every version of every message.")
+    o(f'#include "protocol/generated/{api.name}.hpp"')
+    o('#include "protocol_roundtrip.hpp"')
+    o()
+    o("#include <limits>")
+    o("#include <string>")
+    o()
+    o(f"namespace kpipe::protocol::{api.name} {{")
+    o("namespace {")
+    o()
+    structs = all_structs(api)
+    for s, m in structs:
+        o(f"void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, int& n);")
+    o()
+    for s, m in structs:
+        emit_sample_struct(o, s, f"void fill_{s.func}({s.cpp_path}& v, [[maybe_unused]] std::int16_t version, "
+                           "bool flexible, [[maybe_unused]] int& n)")
+    o("}  // namespace")
+    o()
+    o(f"void add_roundtrip_cases(std::vector<testing_support::roundtrip_case>& cases) {{")
+    o.indent()
+    for m in api.messages:
+        o(f"for (std::int16_t version = {m.versions.lo}; version <= {m.versions.hi}; ++version) {{")
+        o.indent()
+        o(f"cases.push_back({{{api.key if api.key is not None else -1}, \"{api.name}\", \"{m.kind}\", version,")
+        o(f"                 [](std::int16_t v, std::string& error) {{")
+        o(f"                   {m.kind} value;")
+        o(f"                   int n = 1;")
+        o(f"                   fill_{m.root.func}(value, v, {m.flexible.cond('v')}, n);")
+        o(f"                   return testing_support::check_roundtrip(value, v, error);")
+        o("                 }});")
+        o.dedent()
+        o("}")
+    o.dedent()
+    o("}")
+    o()
+    o(f"}}  // namespace kpipe::protocol::{api.name}")
+    return o.text()
+
+
+def gen_api_table(apis):
+    keyed = sorted((a for a in apis if a.key is not None), key=lambda a: a.key)
+    h = Out()
+    h("#pragma once")
+    h(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
+    h()
+    h("#include <cstdint>")
+    h("#include <span>")
+    h("#include <string_view>")
+    h()
+    h("namespace kpipe::protocol {")
+    h()
+    h("struct api_info {")
+    h("  std::int16_t key;")
+    h("  std::string_view name;  // Kafka's name, e.g. \"ApiVersions\"")
+    h("  std::int16_t min_version;")
+    h("  std::int16_t max_version;")
+    h("  std::int16_t first_flexible_version;  // -1: no flexible version")
+    h("};")
+    h()
+    h("// Every API kpipe has definitions for, sorted by key.")
+    h("std::span<const api_info> all_apis() noexcept;")
+    h("// nullptr for a key kpipe has no definition of.")
+    h("const api_info* find_api(std::int16_t key) noexcept;")
+    h("bool is_flexible(std::int16_t key, std::int16_t version) noexcept;")
+    h("// Request header version: 2 for flexible requests, 1 otherwise, 0 for ControlledShutdown v0.")
+    h("std::int16_t request_header_version(std::int16_t key, std::int16_t version) noexcept;")
+    h("// Response header version: 1 for flexible responses, 0 otherwise and always for ApiVersions")
+    h("// (KIP-511: a client must read the error of a version the broker does not know).")
+    h("std::int16_t response_header_version(std::int16_t key, std::int16_t version) noexcept;")
+    h()
+    h("namespace api_key {")
+    for a in keyed:
+        h(f"inline constexpr std::int16_t {a.name} = {a.key};")
+    h("}  // namespace api_key")
+    h()
+    h("}  // namespace kpipe::protocol")
+
+    c = Out()
+    c(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
+    c('#include "protocol/generated/api_table.hpp"')
+    c()
+    c("#include <algorithm>")
+    c("#include <array>")
+    c()
+    c("namespace kpipe::protocol {")
+    c("namespace {")
+    c()
+    c(f"constexpr std::array<api_info, {len(keyed)}> table{{{{")
+    for a in keyed:
+        req = next(m for m in a.messages if m.kind == "request")
+        flex = -1 if req.flexible.empty else req.flexible.lo
+        c(f"    {{{a.key}, \"{display_name(a.name)}\", {req.versions.lo}, {req.versions.hi}, {flex}}},")
+    c("}};")
+    c()
+    c("}  // namespace")
+    c()
+    c("std::span<const api_info> all_apis() noexcept { return table; }")
+    c()
+    c("const api_info* find_api(std::int16_t key) noexcept {")
+    c("  auto it = std::lower_bound(table.begin(), table.end(), key,")
+    c("                             [](const api_info& a, std::int16_t k) { return a.key < k; });")
+    c("  return it != table.end() && it->key == key ? &*it : nullptr;")
+    c("}")
+    c()
+    c("bool is_flexible(std::int16_t key, std::int16_t version) noexcept {")
+    c("  const api_info* api = find_api(key);")
+    c("  return api && api->first_flexible_version >= 0 && version >= api->first_flexible_version;")
+    c("}")
+    c()
+    c("std::int16_t request_header_version(std::int16_t key, std::int16_t version) noexcept {")
+    c("  if (key == 7 && version == 0) return 0;  // ControlledShutdown v0 has no client id")
+    c("  return is_flexible(key, version) ? 2 : 1;")
+    c("}")
+    c()
+    c("std::int16_t response_header_version(std::int16_t key, std::int16_t version) noexcept {")
+    c("  if (key == 18) return 0;")
+    c("  return is_flexible(key, version) ? 1 : 0;")
+    c("}")
+    c()
+    c("}  // namespace kpipe::protocol")
+    return h.text(), c.text()
+
+
+def gen_case_list(apis):
+    o = Out()
+    o(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
+    o('#include "protocol_roundtrip.hpp"')
+    o()
+    for a in apis:
+        o(f"namespace kpipe::protocol::{a.name} {{")
+        o("void add_roundtrip_cases(std::vector<testing_support::roundtrip_case>& cases);")
+        o("}")
+    o()
+    o("namespace kpipe::protocol::testing_support {")
+    o()
+    o("std::vector<roundtrip_case> all_roundtrip_cases() {")
+    o("  std::vector<roundtrip_case> cases;")
+    for a in apis:
+        o(f"  {a.name}::add_roundtrip_cases(cases);")
+    o("  return cases;")
+    o("}")
+    o()
+    o("}  // namespace kpipe::protocol::testing_support")
+    return o.text()
+
+
+def write_if_changed(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lib-out", required=True)
+    p.add_argument("--test-out", required=True)
+    p.add_argument("--errors", help="errors.def: also writes the error table")
+    p.add_argument("defs", nargs="+")
+    args = p.parse_args()
+    apis = []
+    try:
+        for path in sorted(args.defs):
+            api = parse_def(path)
+            stem = os.path.splitext(os.path.basename(path))[0]
+            if stem != api.name:
+                raise DefError(f"{path}: the file name must be the api name '{api.name}'.def")
+            apis.append((api, path))
+    except DefError as e:
+        sys.exit(f"protogen: {e}")
+    keys = [a.key for a, _ in apis if a.key is not None]
+    if len(keys) != len(set(keys)):
+        sys.exit("protogen: two definitions share an API key")
+    gen_dir = os.path.join(args.lib_out, "protocol", "generated")
+    for api, path in apis:
+        src = "src/lib/protocol/defs/" + os.path.basename(path)
+        write_if_changed(os.path.join(gen_dir, api.name + ".hpp"), gen_header(api, src))
+        write_if_changed(os.path.join(gen_dir, api.name + ".cpp"), gen_source(api, src))
+        write_if_changed(os.path.join(args.test_out, api.name + "_samples.cpp"), gen_samples(api, src))
+    h, c = gen_api_table([a for a, _ in apis])
+    write_if_changed(os.path.join(gen_dir, "api_table.hpp"), h)
+    write_if_changed(os.path.join(gen_dir, "api_table.cpp"), c)
+    write_if_changed(os.path.join(args.test_out, "roundtrip_cases.cpp"), gen_case_list([a for a, _ in apis]))
+    if args.errors:
+        errors_gen.generate(args.errors, gen_dir)
+
+
+if __name__ == "__main__":
+    main()
