@@ -1,1 +1,56 @@
-int main() { return 0; }
+// kpipe: wiring only. Builds the command line, runs the chosen subcommand, maps the outcome to
+// an exit code (the only place that decides one).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "exit_codes.hpp"
+#include "global_options.hpp"
+#include "metadata_command.hpp"
+#include "output.hpp"
+
+int main(int argc, char** argv) {
+  using namespace kpipe::cli;
+  prepare_output();
+
+  CLI::App app{
+      "kpipe: a command-line Kafka toolkit for shell pipelines.\n"
+      "Produce from stdin, tail topics, script offset and lag checks, decode protocol dumps."};
+  app.name("kpipe");
+  app.set_version_flag("--version", std::string("kpipe ") + KPIPE_VERSION);
+  app.require_subcommand(1);
+  // Global options are accepted after the subcommand too, as kcat users type them.
+  app.fallthrough();
+  app.footer(
+      "Examples:\n"
+      "  kpipe -b localhost:9092 metadata\n"
+      "  KPIPE_BROKERS=broker1:9092,broker2:9092 kpipe metadata -t orders --format json\n"
+      "\n"
+      "Run 'kpipe COMMAND --help' for a command's options.\n"
+      "Exit status: 0 ok, 1 runtime or Kafka error, 2 usage, 3 auth, 4 not found, 5 timed out,\n"
+      "130 interrupted.");
+
+  global_options global;
+  register_global_options(app, global);
+  metadata_options metadata;
+  auto* metadata_cmd = register_metadata(app, metadata);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "kpipe: " << e.what() << "\nRun 'kpipe --help' for usage.\n";
+    return exit_usage;
+  }
+
+  if (auto resolved = global.resolve(); !resolved) {
+    std::cerr << "kpipe: " << resolved.error().message << "\nRun 'kpipe --help' for usage.\n";
+    return exit_usage;
+  }
+  if (metadata_cmd->parsed()) return run_metadata(global, metadata);
+  return exit_usage;
+}

@@ -759,9 +759,14 @@ def gen_header(api, src):
         o.dedent()
         o("};")
         o()
+    if any(m.kind == "response" for m in api.messages):
+        o("struct response;")
+        o()
     for m in api.messages:
         o(f"struct {m.kind} {{")
         o.indent()
+        if m.kind == "request" and any(x.kind == "response" for x in api.messages):
+            o("using response_type = response;")
         if api.key is not None:
             o(f"static constexpr std::int16_t api_key = {api.key};")
         o(f"static constexpr std::int16_t min_version = {m.versions.lo};")

@@ -1,0 +1,52 @@
+#pragma once
+// The cluster as a client sees it: bootstrap brokers, a metadata snapshot, one connection per
+// broker, opened on first use.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/broker_address.hpp"
+#include "net/connection.hpp"
+#include "protocol/generated/metadata.hpp"
+#include "util/result.hpp"
+
+namespace kpipe::client {
+
+namespace asio = boost::asio;
+
+class cluster {
+ public:
+  cluster(asio::any_io_executor executor, std::vector<net::broker_address> bootstrap,
+          net::connection_options options);
+
+  // Metadata for the named topics, or for all topics when `topics` is nullopt. Never asks the
+  // broker to create a topic. Tries each bootstrap broker (then each known broker) in turn.
+  asio::awaitable<result<protocol::metadata::response>> fetch_metadata(
+      const std::optional<std::vector<std::string>>& topics);
+  // The version of Metadata used for the last successful fetch_metadata.
+  std::int16_t metadata_version() const { return metadata_version_; }
+
+  // The connection to a broker of the last metadata snapshot, opened when needed.
+  asio::awaitable<result<std::shared_ptr<net::connection>>> connection_to(std::int32_t node_id);
+
+  // A connection to any broker: an open one, or the first bootstrap broker that answers.
+  asio::awaitable<result<std::shared_ptr<net::connection>>> any_connection();
+
+  void close();
+
+ private:
+  asio::any_io_executor executor_;
+  std::vector<net::broker_address> bootstrap_;
+  net::connection_options options_;
+  std::map<std::int32_t, net::broker_address> brokers_;
+  std::map<std::int32_t, std::shared_ptr<net::connection>> by_node_;
+  std::shared_ptr<net::connection> bootstrap_connection_;
+  std::int16_t metadata_version_ = 0;
+};
+
+}  // namespace kpipe::client
