@@ -45,9 +45,8 @@ bool has_topic_id(const protocol::uuid& id) {
 std::vector<const md::response::topic*> sorted_topics(const md::response& m) {
   std::vector<const md::response::topic*> out;
   for (const auto& t : m.topics) out.push_back(&t);
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) {
-    return a->name.value_or("") < b->name.value_or("");
-  });
+  std::sort(out.begin(), out.end(),
+            [](auto* a, auto* b) { return a->name.value_or("") < b->name.value_or(""); });
   return out;
 }
 
@@ -119,8 +118,8 @@ boost::asio::awaitable<int> fetch_and_print(boost::asio::io_context& io,
     for (const auto* broker : sorted_brokers(report.metadata)) {
       broker_api_versions entry;
       entry.node_id = broker->node_id;
-      entry.address = net::broker_address{broker->host, static_cast<std::uint16_t>(broker->port)}
-                          .to_string();
+      entry.address =
+          net::broker_address{broker->host, static_cast<std::uint16_t>(broker->port)}.to_string();
       auto conn = co_await cluster.connection_to(broker->node_id);
       if (!conn) {
         entry.error = conn.error().message;
@@ -164,9 +163,8 @@ CLI::App* register_metadata(CLI::App& app, metadata_options& options) {
 }
 
 int run_metadata(const global_options& global, const metadata_options& options) {
-  return run_event_loop([&](boost::asio::io_context& io) {
-    return fetch_and_print(io, global, options);
-  });
+  return run_event_loop(
+      [&](boost::asio::io_context& io) { return fetch_and_print(io, global, options); });
 }
 
 std::string render_metadata_text(const metadata_report& report) {
@@ -177,8 +175,8 @@ std::string render_metadata_text(const metadata_report& report) {
   out += "brokers (" + std::to_string(m.brokers.size()) + "):\n";
   text_table brokers({"ID", "HOST", "PORT", "RACK"});
   for (const auto* b : sorted_brokers(m)) {
-    brokers.add({std::to_string(b->node_id), b->host, std::to_string(b->port),
-                 b->rack.value_or("-")});
+    brokers.add(
+        {std::to_string(b->node_id), b->host, std::to_string(b->port), b->rack.value_or("-")});
   }
   out += brokers.render("  ");
   out += "topics (" + std::to_string(m.topics.size()) + "):\n";
@@ -195,8 +193,7 @@ std::string render_metadata_text(const metadata_report& report) {
     for (const auto* p : sorted_partitions(*t)) {
       parts.add({std::to_string(p->partition_index), std::to_string(p->leader_id),
                  epochs && p->leader_epoch >= 0 ? std::to_string(p->leader_epoch) : "-",
-                 join_ids(p->replica_nodes), join_ids(p->isr_nodes),
-                 join_ids(p->offline_replicas),
+                 join_ids(p->replica_nodes), join_ids(p->isr_nodes), join_ids(p->offline_replicas),
                  p->error_code ? std::string(protocol::error_name(p->error_code)) : "-"});
     }
     out += parts.render("    ");

@@ -71,7 +71,8 @@ connection::connection(asio::any_io_executor executor, broker_address address,
 connection::~connection() = default;
 
 std::string connection::name() const {
-  if (node_id_ >= 0) return "broker " + std::to_string(node_id_) + " (" + address_.to_string() + ")";
+  if (node_id_ >= 0)
+    return "broker " + std::to_string(node_id_) + " (" + address_.to_string() + ")";
   return address_.to_string();
 }
 
@@ -99,19 +100,20 @@ asio::awaitable<result<std::shared_ptr<connection>>> connection::open(
 asio::awaitable<status> connection::connect_socket() {
   asio::ip::tcp::resolver resolver(executor_);
   asio::steady_timer deadline(executor_, options_.stage_timeout);
-  auto resolved = co_await (
-      resolver.async_resolve(address_.host, std::to_string(address_.port), use_tuple) ||
-      deadline.async_wait(use_tuple));
+  auto resolved =
+      co_await (resolver.async_resolve(address_.host, std::to_string(address_.port), use_tuple) ||
+                deadline.async_wait(use_tuple));
   if (resolved.index() == 1) {
-    co_return stage_error("resolve", "no answer within " + milliseconds_text(options_.stage_timeout),
+    co_return stage_error("resolve",
+                          "no answer within " + milliseconds_text(options_.stage_timeout),
                           error_kind::timeout);
   }
   auto [resolve_ec, endpoints] = std::get<0>(resolved);
   if (resolve_ec) co_return stage_error("resolve", resolve_ec.message(), error_kind::io);
 
   deadline.expires_after(options_.stage_timeout);
-  auto connected =
-      co_await (asio::async_connect(socket_, endpoints, use_tuple) || deadline.async_wait(use_tuple));
+  auto connected = co_await (asio::async_connect(socket_, endpoints, use_tuple) ||
+                             deadline.async_wait(use_tuple));
   if (connected.index() == 1) {
     socket_.close();
     co_return stage_error("connect",
@@ -138,8 +140,8 @@ asio::awaitable<status> connection::negotiate_versions(std::int16_t first_versio
     request.client_software_version = options_.client_software_version;
     protocol::writer body;
     request.encode(body, version);
-    auto frame = co_await send(protocol::api_key::api_versions, version, body,
-                               options_.stage_timeout);
+    auto frame =
+        co_await send(protocol::api_key::api_versions, version, body, options_.stage_timeout);
     if (!frame) {
       error e = frame.error();
       if (e.kind == error_kind::timeout) {
@@ -174,8 +176,7 @@ asio::awaitable<status> connection::negotiate_versions(std::int16_t first_versio
     }
     if (!decoded) co_return decode_error(*this, protocol::api_key::api_versions, version, r);
     if (response.error_code != 0) {
-      co_return stage_error("api-versions",
-                            std::string(protocol::error_name(response.error_code)),
+      co_return stage_error("api-versions", std::string(protocol::error_name(response.error_code)),
                             error_kind::kafka);
     }
     broker_versions_.clear();
@@ -199,13 +200,12 @@ std::optional<std::int16_t> connection::version_for(std::int16_t api_key) const 
   return high;
 }
 
-asio::awaitable<result<response_frame>> connection::send(std::int16_t api_key,
-                                                         std::int16_t version,
+asio::awaitable<result<response_frame>> connection::send(std::int16_t api_key, std::int16_t version,
                                                          const protocol::writer& body,
                                                          std::chrono::milliseconds timeout) {
   if (failure_) co_return *failure_;
-  auto pending = std::make_shared<pending_request>(executor_, next_correlation_id_++, api_key,
-                                                   version);
+  auto pending =
+      std::make_shared<pending_request>(executor_, next_correlation_id_++, api_key, version);
   protocol::header::request header;
   header.request_api_key = api_key;
   header.request_api_version = version;
@@ -269,7 +269,8 @@ asio::awaitable<void> connection::read_loop() {
     auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(prefix), use_tuple);
     if (ec) {
       if (!failure_) {
-        std::string what = ec == asio::error::eof ? "connection closed by the broker" : ec.message();
+        std::string what =
+            ec == asio::error::eof ? "connection closed by the broker" : ec.message();
         fail(stage_error("read", what, error_kind::io));
       }
       co_return;

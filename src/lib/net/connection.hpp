@@ -62,9 +62,10 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   // Resolves, connects and negotiates API versions, each stage under options.stage_timeout.
   // node_id (when known) only makes messages clearer.
-  static asio::awaitable<result<std::shared_ptr<connection>>> open(
-      asio::any_io_executor executor, broker_address address, connection_options options,
-      std::int32_t node_id = -1);
+  static asio::awaitable<result<std::shared_ptr<connection>>> open(asio::any_io_executor executor,
+                                                                   broker_address address,
+                                                                   connection_options options,
+                                                                   std::int32_t node_id = -1);
 
   connection(asio::any_io_executor executor, broker_address address, connection_options options,
              std::int32_t node_id);
@@ -80,8 +81,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Sends an encoded body and returns the raw response frame.
   asio::awaitable<result<response_frame>> send(std::int16_t api_key, std::int16_t version,
-                                                const protocol::writer& body,
-                                                std::chrono::milliseconds timeout);
+                                               const protocol::writer& body,
+                                               std::chrono::milliseconds timeout);
 
   // The highest version of api_key that both kpipe and the broker support; nullopt when none.
   std::optional<std::int16_t> version_for(std::int16_t api_key) const;
@@ -131,9 +132,9 @@ asio::awaitable<result<typename Request::response_type>> connection::request(
     const Request& request, std::optional<std::int16_t> version) {
   if (!version) version = version_for(Request::api_key);
   if (!version) {
-    co_return error{error_kind::protocol,
-                    name() + " supports no version of API " + std::to_string(Request::api_key) +
-                        " that kpipe knows"};
+    co_return error{error_kind::protocol, name() + " supports no version of API " +
+                                              std::to_string(Request::api_key) +
+                                              " that kpipe knows"};
   }
   protocol::writer body;
   request.encode(body, *version);

@@ -9,13 +9,13 @@
 namespace kpipe {
 
 enum class error_kind {
-  io,           // connection refused, reset, closed
-  timeout,      // a deadline passed
-  protocol,     // bytes that do not parse, a correlation mismatch, a version nobody supports
-  kafka,        // a Kafka error code returned by a broker
-  not_found,    // topic, partition or group does not exist
-  auth,         // authentication or authorization failure
-  usage,        // the caller asked for something impossible
+  io,         // connection refused, reset, closed
+  timeout,    // a deadline passed
+  protocol,   // bytes that do not parse, a correlation mismatch, a version nobody supports
+  kafka,      // a Kafka error code returned by a broker
+  not_found,  // topic, partition or group does not exist
+  auth,       // authentication or authorization failure
+  usage,      // the caller asked for something impossible
 };
 
 struct error {

@@ -12,9 +12,9 @@ TEST(ParseDuration, AcceptsUnits) {
     const char* text;
     std::int64_t ms;
   };
-  for (auto [text, ms] : {row{"0", 0}, row{"250", 250}, row{"200ms", 200}, row{"10s", 10'000},
-                          row{"1.5s", 1'500}, row{"2m", 120'000}, row{"3min", 180'000},
-                          row{"1h", 3'600'000}, row{"1d", 86'400'000}}) {
+  for (auto [text, ms] :
+       {row{"0", 0}, row{"250", 250}, row{"200ms", 200}, row{"10s", 10'000}, row{"1.5s", 1'500},
+        row{"2m", 120'000}, row{"3min", 180'000}, row{"1h", 3'600'000}, row{"1d", 86'400'000}}) {
     auto parsed = parse_duration(text);
     ASSERT_TRUE(parsed.has_value()) << text;
     EXPECT_EQ(parsed->count(), ms) << text;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# README command 1: kpipe's main job against an embedded default. Installs what is missing,
+# builds kpipe, starts a local reference cluster (librdkafka's mock cluster: 3 brokers, topic
+# "demo" with 3 partitions) and shows its metadata. The cluster stops when the demo ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build kpipe kpipe-mock-cluster >/dev/null
+
+log=$(mktemp "${TMPDIR:-/tmp}/kpipe-demo.XXXXXX")
+build/tests/support/kpipe-mock-cluster --brokers 3 --topic demo:3 >"$log" 2>/dev/null &
+cluster_pid=$!
+trap 'kill "$cluster_pid" 2>/dev/null; wait "$cluster_pid" 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 100); do
+  [ -s "$log" ] && break
+  sleep 0.1
+done
+brokers=$(head -n 1 "$log")
+[ -n "$brokers" ] || { echo "demo: the local cluster did not start" >&2; exit 1; }
+
+show() {
+  printf '\n$ %s\n' "$*"
+  "$@"
+}
+echo "A local cluster is running at $brokers (librdkafka's mock cluster)."
+show build/kpipe -b "$brokers" metadata
+show build/kpipe -b "$brokers" metadata -t demo --format json
