@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   # tests: reference broker (librdkafka's mock cluster), reference clients, CLI test runner
   librdkafka-dev kcat python3-kafka bats
+  # the zsh completion's syntax check
+  zsh
 )
 
 missing=()

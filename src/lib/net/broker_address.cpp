@@ -20,14 +20,16 @@ std::string broker_address::to_string() const {
 
 result<broker_address> parse_broker_address(std::string_view text) {
   text = trim(text);
+  const std::string original(text);
   auto bad = [&](const char* why) {
-    return error{error_kind::usage, "invalid broker address '" + std::string(text) + "': " + why};
+    return error{error_kind::usage, "invalid broker address '" + original + "': " + why};
   };
   if (text.empty()) return bad("empty");
   // kcat and Java clients accept a listener prefix such as PLAINTEXT://
   if (auto scheme = text.find("://"); scheme != std::string_view::npos) {
     text.remove_prefix(scheme + 3);
   }
+  if (text.empty()) return bad("no host");
   broker_address out;
   std::string_view port_text;
   if (text.front() == '[') {
@@ -38,6 +40,7 @@ result<broker_address> parse_broker_address(std::string_view text) {
     if (!rest.empty()) {
       if (rest.front() != ':') return bad("expected ':' after ']'");
       port_text = rest.substr(1);
+      if (port_text.empty()) return bad("no port after ':'");
     }
   } else {
     auto colon = text.rfind(':');
@@ -45,7 +48,10 @@ result<broker_address> parse_broker_address(std::string_view text) {
       return bad("an IPv6 address needs brackets, e.g. [::1]:9092");
     }
     out.host = std::string(text.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
+    if (colon != std::string_view::npos) {
+      port_text = text.substr(colon + 1);
+      if (port_text.empty()) return bad("no port after ':'");
+    }
   }
   if (out.host.empty()) return bad("no host");
   if (!port_text.empty()) {

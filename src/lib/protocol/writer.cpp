@@ -83,7 +83,8 @@ void writer::nullable_bytes(const std::optional<byte_buffer>& v, bool compact) {
 
 void writer::array_length(std::int32_t count, bool compact) {
   if (compact) {
-    uvarint(static_cast<std::uint32_t>(count + 1));
+    // -1 (null) becomes 0; unsigned arithmetic, so INT32_MAX cannot overflow
+    uvarint(static_cast<std::uint32_t>(count) + 1u);
   } else {
     i32(count);
   }

@@ -49,8 +49,14 @@ std::string base64(std::span<const std::uint8_t> data, bool url_safe) {
 }
 
 std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  // Padding is optional, but when present it must complete the last group of four.
+  std::size_t padding = 0;
+  while (!text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+    ++padding;
+  }
   if (text.size() % 4 == 1) return std::nullopt;
+  if (padding > 0 && (padding > 2 || (text.size() + padding) % 4 != 0)) return std::nullopt;
   std::vector<std::uint8_t> out;
   out.reserve(text.size() * 3 / 4);
   std::uint32_t acc = 0;
@@ -63,8 +69,11 @@ std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
     if (bits >= 8) {
       bits -= 8;
       out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
     }
   }
+  // Bits left over must be zero: "Zh==" is not a spelling of "f".
+  if (acc != 0) return std::nullopt;
   return out;
 }
 
