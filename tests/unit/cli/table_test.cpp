@@ -1,4 +1,5 @@
-// Tests of cli::text_table rendering: column alignment, indentation, no trailing spaces, ragged rows.
+// Tests of cli::text_table rendering: column alignment, indentation, no trailing spaces, ragged
+// rows.
 
 #include "format/table.hpp"
 
@@ -45,7 +46,9 @@ TEST(TextTable, RendersExactly) {
             "1     localhost  9092\n"
             "1001  b          19092\n"},
            {"indented",
-            {{"ID", "HOST", "PORT", "RACK"}, {"1", "kafka-1", "9092", "r1"}, {"2", "k2", "9093", ""}},
+            {{"ID", "HOST", "PORT", "RACK"},
+             {"1", "kafka-1", "9092", "r1"},
+             {"2", "k2", "9093", ""}},
             "  ",
             "  ID  HOST     PORT  RACK\n"
             "  1   kafka-1  9092  r1\n"

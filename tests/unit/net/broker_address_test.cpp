@@ -88,8 +88,8 @@ TEST(BrokerAddress, RejectsInvalidAddresses) {
            {" 2001:db8::1 ", "invalid broker address '2001:db8::1': " + k_needs_brackets},
            {"host:0", "invalid broker address 'host:0': " + k_bad_port},
            {"host:65536", "invalid broker address 'host:65536': " + k_bad_port},
-           {"host:99999999999999999999", "invalid broker address 'host:99999999999999999999': " +
-                                             k_bad_port},
+           {"host:99999999999999999999",
+            "invalid broker address 'host:99999999999999999999': " + k_bad_port},
            {"host:abc", "invalid broker address 'host:abc': " + k_bad_port},
            {"host:-1", "invalid broker address 'host:-1': " + k_bad_port},
            {"host:+1", "invalid broker address 'host:+1': " + k_bad_port},

@@ -244,8 +244,8 @@ TEST(ProtocolUuid, BytesAreWrittenAndReadInOrder) {
   uuid id{};
   for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(0xf0 + i);
   auto bytes = encode([&](writer& w) { w.uuid_value(id); });
-  EXPECT_EQ(bytes, bytes_of({0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
-                             0xfb, 0xfc, 0xfd, 0xfe, 0xff}));
+  EXPECT_EQ(bytes, bytes_of({0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb,
+                             0xfc, 0xfd, 0xfe, 0xff}));
   EXPECT_EQ(counted_size([&](writer& w) { w.uuid_value(id); }), 16u);
   reader r(bytes);
   EXPECT_EQ(r.uuid_value(), id);
@@ -492,8 +492,8 @@ TEST(ProtocolBytes, Encodings) {
            {std::nullopt, true, bytes_of({0x00})},
            {byte_buffer(127, 7), true, concat(bytes_of({0x80, 0x01}), byte_buffer(127, 7))},
        }) {
-    SCOPED_TRACE(::testing::Message() << "size " << (value ? value->size() : -1)
-                                      << " compact=" << compact);
+    SCOPED_TRACE(::testing::Message()
+                 << "size " << (value ? value->size() : -1) << " compact=" << compact);
     auto write = [&](writer& w) { w.nullable_bytes(value, compact); };
     EXPECT_EQ(encode(write), bytes);
     EXPECT_EQ(counted_size(write), bytes.size());
@@ -1034,14 +1034,18 @@ TEST(ProtocolWriter, CountingSizeEqualsRealSize) {
       [](writer& w) { w.nullable_string(std::nullopt, false); },
       [](writer& w) { w.nullable_string(std::nullopt, true); },
       [](writer& w) { w.nullable_string("x", true); },
-      [](writer& w) { w.bytes(bytes_of({1, 2, 3}), false); },
+      [](writer& w) {
+        w.bytes(bytes_of({1, 2, 3}), false);
+      },
       [](writer& w) { w.bytes(byte_buffer(200, 1), true); },
       [](writer& w) { w.nullable_bytes(std::nullopt, false); },
       [](writer& w) { w.nullable_bytes(std::nullopt, true); },
       [](writer& w) { w.array_length(-1, true); },
       [](writer& w) { w.array_length(1000, true); },
       [](writer& w) { w.array_length(-1, false); },
-      [](writer& w) { w.raw(bytes_of({9, 9, 9, 9, 9, 9, 9})); },
+      [](writer& w) {
+        w.raw(bytes_of({9, 9, 9, 9, 9, 9, 9}));
+      },
       [](writer& w) { w.reserve_i32(); },
   };
   writer real;

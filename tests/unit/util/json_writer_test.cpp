@@ -37,11 +37,16 @@ std::string json_string(std::string_view s) {
 // The escape JSON requires for a control character, written out independently of the code.
 std::string expected_control_escape(unsigned char c) {
   switch (c) {
-    case '\b': return "\\b";
-    case '\t': return "\\t";
-    case '\n': return "\\n";
-    case '\f': return "\\f";
-    case '\r': return "\\r";
+    case '\b':
+      return "\\b";
+    case '\t':
+      return "\\t";
+    case '\n':
+      return "\\n";
+    case '\f':
+      return "\\f";
+    case '\r':
+      return "\\r";
     default: {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
@@ -118,9 +123,9 @@ nlohmann::json expected_sample_document() {
       {"flags", nlohmann::json::array({true, false, nullptr})},
       {"empty_object", nlohmann::json::object()},
       {"empty_array", nlohmann::json::array()},
-      {"nested", nlohmann::json::array({nlohmann::json::array({nlohmann::json{
-                                            {"k", nlohmann::json::array()}}}),
-                                        nlohmann::json::object()})},
+      {"nested", nlohmann::json::array(
+                     {nlohmann::json::array({nlohmann::json{{"k", nlohmann::json::array()}}}),
+                      nlohmann::json::object()})},
   };
 }
 
@@ -297,8 +302,7 @@ TEST(JsonWriter, Integers) {
            {[](json_writer& j) { j.value(std::int64_t{-1}); }, "-1"},
            {[](json_writer& j) { j.value(limits<std::int64_t>::min()); }, "-9223372036854775808"},
            {[](json_writer& j) { j.value(limits<std::int64_t>::max()); }, "9223372036854775807"},
-           {[](json_writer& j) { j.value(limits<std::uint64_t>::max()); },
-            "18446744073709551615"},
+           {[](json_writer& j) { j.value(limits<std::uint64_t>::max()); }, "18446744073709551615"},
            {[](json_writer& j) { j.value(std::uint64_t{0}); }, "0"},
            {[](json_writer& j) { j.value(limits<std::int32_t>::min()); }, "-2147483648"},
            {[](json_writer& j) { j.value(limits<std::uint32_t>::max()); }, "4294967295"},
@@ -447,11 +451,12 @@ TEST(JsonWriter, PrettyOtherIndentAndTopLevelArray) {
             "        1\n"
             "    ]\n"
             "]");
-  EXPECT_EQ(render([](json_writer& j) {
-              j.begin_object();
-              j.end_object();
-            },
-                   2),
+  EXPECT_EQ(render(
+                [](json_writer& j) {
+                  j.begin_object();
+                  j.end_object();
+                },
+                2),
             "{}");
 }
 
