@@ -126,7 +126,8 @@ def emit_fields(fields, depth, prefixes, out):
         if f.get("flexibleVersions") == "none":
             parts.append("flexible:none")
         if "default" in f:
-            d = str(f["default"]).replace(" ", "")
+            d = f["default"]
+            d = ("true" if d else "false") if isinstance(d, bool) else str(d).replace(" ", "")
             parts.append("default:" + d)
         out.append("  " * depth + " ".join(parts))
         if f.get("fields"):

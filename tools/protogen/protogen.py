@@ -103,6 +103,7 @@ class Struct:
         self.name = name
         self.fields = []
         self.versions = versions
+        self.cpp_name = name  # the C++ type name (differs from name only to avoid a clash)
         self.cpp_path = name  # qualified C++ name, set once the owner is known
         self.func = name  # suffix of its helper functions in the .cpp
 
@@ -211,12 +212,49 @@ def parse_def(path):
 
 def resolve(api, path):
     """Links struct references, orders nested structs, checks names."""
+    # C++ cannot have a member named like the type it uses in the same scope ("assignment
+    # assignment"): a struct whose name is also a field name gets the suffix _data.
+    field_names = set()
+
+    def collect(fields):
+        for f in fields:
+            field_names.add(f.name)
+            if f.struct is not None:
+                collect(f.struct.fields)
+
+    for s in api.commons:
+        collect(s.fields)
+    for m in api.messages:
+        collect(m.root.fields)
+
+    def cpp_name(name):
+        return name + "_data" if name in field_names else name
+
     commons = {s.name: s for s in api.commons}
     for s in api.commons:
-        s.cpp_path = s.name
+        s.cpp_name = cpp_name(s.name)
+        s.cpp_path = s.cpp_name
         s.func = "common_" + s.name
     for s in api.commons:
         link(s, commons, {}, None, path)
+    # Common structs may contain one another: declare each after the ones it holds.
+    ordered, visiting = [], set()
+
+    def visit(s):
+        if s in ordered:
+            return
+        if s.name in visiting:
+            raise DefError(f"{path}: common struct '{s.name}' contains itself")
+        visiting.add(s.name)
+        for f in s.fields:
+            if f.is_struct and f.struct in api.commons:
+                visit(f.struct)
+        ordered.append(s)
+
+    for s in api.commons:
+        visit(s)
+    api.commons = ordered
+    link.field_names_has = lambda name: name in field_names
     for m in api.messages:
         defined = {}
         link(m.root, commons, defined, m, path)
@@ -229,13 +267,16 @@ def link(struct, commons, defined, message, path):
         if not f.is_struct:
             continue
         if f.struct.fields:
-            if f.type in defined or f.type in commons:
+            # A struct defined in a message may shadow a common struct of the same name
+            # (Kafka's common structs belong to one message file, not to the API).
+            if f.type in defined:
                 raise DefError(f"{path}:{f.line}: struct '{f.type}' defined twice")
             defined[f.type] = f.struct
             link(f.struct, commons, defined, message, path)
             if message is None:
                 raise DefError(f"{path}:{f.line}: common structs cannot define nested structs")
-            f.struct.cpp_path = f"{message.kind}::{f.type}"
+            f.struct.cpp_name = f.type + "_data" if link.field_names_has(f.type) else f.type
+            f.struct.cpp_path = f"{message.kind}::{f.struct.cpp_name}"
             f.struct.func = f"{message.kind}_{f.type}"
             message.structs.append(f.struct)
         elif f.type in defined:
@@ -671,7 +712,8 @@ def emit_sample_value(o, f, expr, element):
         init = member_initializer(f) if not element else ""
         base = init[3:] if init.startswith(" = ") else "0"
         ctype = SCALARS[t][0]
-        o(f"{expr} = static_cast<{ctype}>({base} + 1 + n++ % 50);")
+        # in 64 bits, then narrowed: base may be the type's maximum (wraps to a non-default)
+        o(f"{expr} = static_cast<{ctype}>(static_cast<long long>({base}) + 1 + n++ % 50);")
     elif t == "string":
         o(f"{expr} = \"s\" + std::to_string(n++);")
     elif t in BYTES_TYPES:
@@ -752,10 +794,10 @@ def gen_header(api, src):
         o("unknown_tags unknown_tagged_fields;")
 
     for s in api.commons:
-        o(f"struct {s.name} {{")
+        o(f"struct {s.cpp_name} {{")
         o.indent()
         members(s)
-        o(f"bool operator==(const {s.name}&) const = default;")
+        o(f"bool operator==(const {s.cpp_name}&) const = default;")
         o.dedent()
         o("};")
         o()
@@ -775,12 +817,12 @@ def gen_header(api, src):
           f"{-1 if m.flexible.empty else m.flexible.lo};")
         o()
         for s in m.structs:
-            o(f"struct {s.name};")
+            o(f"struct {s.cpp_name};")
         for s in m.structs:
-            o(f"struct {s.name} {{")
+            o(f"struct {s.cpp_name} {{")
             o.indent()
             members(s)
-            o(f"bool operator==(const {s.name}&) const = default;")
+            o(f"bool operator==(const {s.cpp_name}&) const = default;")
             o.dedent()
             o("};")
         o()
@@ -822,9 +864,10 @@ def gen_source(api, src):
     for s, m in structs:
         if m is not None and s is m.root:
             continue
-        o(f"void encode_{s.func}(writer& w, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
-        o(f"void decode_{s.func}(reader& r, {s.cpp_path}& v, std::int16_t version, bool flexible);")
-        o(f"void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        # [[maybe_unused]]: a common struct may be shadowed in every message that could use it
+        o(f"[[maybe_unused]] void encode_{s.func}(writer& w, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        o(f"[[maybe_unused]] void decode_{s.func}(reader& r, {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        o(f"[[maybe_unused]] void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
     o()
     for s, m in structs:
         if m is not None and s is m.root:
@@ -840,12 +883,12 @@ def gen_source(api, src):
     for m in api.messages:
         # member functions bind `v` and `flexible`, which the struct emitters' bodies use
         flexible = f"[[maybe_unused]] const bool flexible = {m.flexible.cond()};"
-        emit_encode_struct(o, m.root, f"void {m.kind}::encode(writer& w, std::int16_t version) const",
+        emit_encode_struct(o, m.root, f"void {m.kind}::encode(writer& w, [[maybe_unused]] std::int16_t version) const",
                            ["const auto& v = *this;", flexible])
-        emit_decode_struct(o, m.root, f"bool {m.kind}::decode(reader& r, std::int16_t version)",
+        emit_decode_struct(o, m.root, f"bool {m.kind}::decode(reader& r, [[maybe_unused]] std::int16_t version)",
                            ["auto& v = *this;", flexible], ret="return false;", done="return r.ok();")
         emit_json_struct(o, m.root,
-                         f"void {m.kind}::to_json(util::json_writer& j, std::int16_t version) const",
+                         f"void {m.kind}::to_json(util::json_writer& j, [[maybe_unused]] std::int16_t version) const",
                          ["const auto& v = *this;", flexible])
         o(f"std::size_t {m.kind}::size(std::int16_t version) const {{")
         o("  writer counter(writer::counting);")
@@ -873,7 +916,7 @@ def gen_samples(api, src):
     o()
     structs = all_structs(api)
     for s, m in structs:
-        o(f"void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, int& n);")
+        o(f"[[maybe_unused]] void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, int& n);")
     o()
     for s, m in structs:
         emit_sample_struct(o, s, f"void fill_{s.func}({s.cpp_path}& v, [[maybe_unused]] std::int16_t version, "
