@@ -8,8 +8,25 @@
 
 #include "protocol/reader.hpp"
 #include "protocol/writer.hpp"
+#include "util/json_writer.hpp"
 
 namespace kpipe::protocol::testing_support {
+
+struct sample {
+  byte_buffer body;
+  std::string json;
+};
+
+template <class Message>
+sample sample_of(const Message& value, std::int16_t version) {
+  sample out;
+  writer w;
+  value.encode(w, version);
+  out.body = w.take();
+  util::json_writer j(out.json);
+  value.to_json(j, version);
+  return out;
+}
 
 struct roundtrip_case {
   std::int16_t api_key;  // -1 for the headers
@@ -18,6 +35,8 @@ struct roundtrip_case {
   std::int16_t version;
   // Fills a populated value for `version` and checks it; false with a reason on failure.
   std::function<bool(std::int16_t version, std::string& error)> run;
+  // The populated value of `version`: its encoded body and its to_json rendering.
+  std::function<struct sample(std::int16_t version)> make_sample;
 };
 
 // Every (api, direction, version) of every definition file; generated.
