@@ -4,39 +4,51 @@
 # Self-contained: does not need the bash-completion package.
 #
 # Completes the commands kpipe implements, global options anywhere on the line, each command's
-# own options after it, and --format values. -b, --timeout and --format, which kpipe accepts
-# once, are not offered again. Option values that are not files (brokers, properties,
-# durations, topic names) get no completion at all, never file names.
+# own options after it, --format and --input values, and file names for decode's input file.
+# Options kpipe accepts once (-b, --timeout, --format, --input, --api-key, --api-version) are
+# not offered again, nor decode's other modes once one is given. Option values that are not
+# files (brokers, properties, durations, topic names, API keys and versions) get no completion
+# at all, never file names.
 
-# Commands kpipe implements. The planned ones (produce consume groups offsets decode) are added
-# here, with their options in _kpipe_command_options, as they land.
-_kpipe_commands="metadata"
+# Commands kpipe implements. The planned ones (produce consume groups offsets) are added here,
+# with their options in _kpipe_command_options, as they land.
+_kpipe_commands="metadata decode"
 
 _kpipe_global_options="-b --brokers -X --property --timeout --format -v --verbose -q --quiet
   -h --help --version"
 
 # Options, of any command, that take a value as the next argument.
-_kpipe_value_options="-b --brokers -X --property --timeout --format -t --topic"
+_kpipe_value_options="-b --brokers -X --property --timeout --format -t --topic --input --api-key
+  --api-version"
 
 # Prints the options of command $1 (without the global ones).
 _kpipe_command_options() {
   case $1 in
     metadata) echo "-t --topic --api-versions" ;;
+    decode) echo "--input --frames --request --response --record-batch --api-key --api-version
+      --pretty --list-apis" ;;
   esac
 }
 
 # Prints the words of $1 less the options that may be given only once and already are, in
-# words 1 to COMP_CWORD-1 (kpipe rejects "-b x metadata -b y").
+# words 1 to COMP_CWORD-1 (kpipe rejects "-b x metadata -b y"), and less decode's modes when
+# one of them is (they exclude one another).
 _kpipe_unused_options() {
   local out="" opt word i seen
   for opt in $1; do
     seen=""
     case $opt in
-      -b | --brokers | --timeout | --format)
+      -b | --brokers | --timeout | --format | --input | --api-key | --api-version | --frames | \
+        --request | --response | --record-batch)
         for ((i = 1; i < COMP_CWORD; i++)); do
           word=${COMP_WORDS[i]%%=*}
           case $opt in
             -b | --brokers) [[ $word == -b || $word == --brokers ]] && seen=1 ;;
+            --frames | --request | --response | --record-batch)
+              case $word in
+                --frames | --request | --response | --record-batch) seen=1 ;;
+              esac
+              ;;
             *) [[ $word == "$opt" ]] && seen=1 ;;
           esac
         done
@@ -61,6 +73,7 @@ _kpipe_option_values() {
   local values="" v
   case $1 in
     --format) values="text json" ;;
+    --input) values="raw hex base64" ;;
   esac
   COMPREPLY=()
   for v in $(compgen -W "$values" -- "$2"); do
@@ -96,8 +109,9 @@ _kpipe() {
     return 0
   fi
 
-  # The command is the first word that is neither an option nor an option's value.
-  local command="" i word
+  # The command is the first word that is neither an option nor an option's value; the words
+  # like it after the command are its positional arguments.
+  local command="" positionals=0 i word
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=${COMP_WORDS[i]}
     if [[ $word == "=" ]]; then
@@ -105,9 +119,10 @@ _kpipe() {
     elif _kpipe_takes_value "$word"; then
       [[ ${COMP_WORDS[i + 1]} == "=" ]] && ((i++))
       ((i++))
-    elif [[ $word != -* ]]; then
+    elif [[ -z $command && $word != -* ]]; then
       command=$word
-      break
+    elif [[ -n $command && ($word != -* || $word == -) ]]; then
+      positionals=$((positionals + 1)) # "-" is decode's standard input
     fi
   done
 
@@ -122,8 +137,17 @@ _kpipe() {
     return 0
   fi
 
-  # After the command: its options and the global ones. No command takes a positional argument
-  # yet, so an empty word lists the options too.
+  # decode's one positional argument, the input file, until it is given: file names
+  # (directories too, to descend into), marked as such so readline appends '/' and quotes
+  # them. The only file completion.
+  if [[ $command == decode && $cur != -* ]] && ((positionals == 0)); then
+    compopt -o filenames 2>/dev/null || : # fails outside a completion (tests)
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    return 0
+  fi
+
+  # After the command: its options and the global ones; an empty word lists them too where no
+  # positional argument is expected.
   options=$(_kpipe_command_options "$command")
   [[ -n $options ]] || return 0
   options=$(_kpipe_unused_options "$options $_kpipe_global_options")

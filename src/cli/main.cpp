@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "decode_command.hpp"
 #include "exit_codes.hpp"
 #include "global_options.hpp"
 #include "metadata_command.hpp"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   register_global_options(app, global);
   metadata_options metadata;
   auto* metadata_cmd = register_metadata(app, metadata);
+  decode_options decode;
+  auto* decode_cmd = register_decode(app, decode);
 
   try {
     app.parse(argc, argv);
@@ -52,5 +55,6 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   if (metadata_cmd->parsed()) return run_metadata(global, metadata);
+  if (decode_cmd->parsed()) return run_decode(global, decode);
   return exit_usage;
 }

@@ -95,6 +95,94 @@ lacks() {
   [ "$output" = "complete -F _kpipe kpipe" ]
 }
 
+@test "decode is offered as a command" {
+  complete_words kpipe dec
+  [ "$reply" = "decode" ]
+  complete_words kpipe -b h:9092 ""
+  has metadata
+  has decode
+}
+
+@test "after decode: its options and the global ones, not metadata's" {
+  complete_words kpipe decode -
+  has --input
+  has --frames
+  has --request
+  has --response
+  has --record-batch
+  has --api-key
+  has --api-version
+  has --pretty
+  has --list-apis
+  has --format
+  has -b
+  lacks --topic
+  lacks --api-versions
+  complete_words kpipe decode --api-
+  [ "$reply" = "--api-key --api-version" ]
+}
+
+@test "--input completes to raw, hex and base64, as a separate word or after '='" {
+  complete_words kpipe decode --input ""
+  [ "$reply" = "raw hex base64" ]
+  complete_words kpipe decode --input = h
+  [ "$reply" = "hex" ]
+  complete_words kpipe decode --input=b
+  [ "$reply" = "--input=base64" ]
+}
+
+@test "decode's modes exclude one another; --input, --api-key, --api-version are given once" {
+  complete_words kpipe decode --request -
+  lacks --frames
+  lacks --request
+  lacks --response
+  lacks --record-batch
+  has --pretty
+  complete_words kpipe decode --input hex --api-key 3 --api-version = 12 --frames -
+  lacks --input
+  lacks --api-key
+  lacks --api-version
+  lacks --response
+  has --list-apis
+}
+
+@test "decode's input file completes to file names; other values do not" {
+  cd "$BATS_TEST_TMPDIR"
+  touch capture.bin capture.hex notes.txt
+  mkdir dumps
+  complete_words kpipe decode cap
+  [ "${#COMPREPLY[@]}" -eq 2 ]
+  has capture.bin
+  has capture.hex
+  complete_words kpipe decode ""
+  has capture.bin
+  has notes.txt
+  has dumps
+  lacks --input
+  # options and their values before the file do not count as the file
+  complete_words kpipe decode --input hex --api-key 3 --api-version 0 --request no
+  [ "$reply" = "notes.txt" ]
+  complete_words kpipe --format json decode --pretty d
+  [ "$reply" = "dumps" ]
+  # one file only: after it (or "-" for stdin), an empty word lists the options
+  complete_words kpipe decode capture.bin ""
+  lacks notes.txt
+  has --pretty
+  complete_words kpipe decode - no
+  [ -z "$reply" ]
+  # values of options are never file names
+  complete_words kpipe decode --input cap
+  [ -z "$reply" ]
+  complete_words kpipe decode --api-key ""
+  [ -z "$reply" ]
+  complete_words kpipe decode --api-version = ""
+  [ -z "$reply" ]
+  complete_words kpipe metadata cap
+  [ -z "$reply" ]
+  complete_words kpipe metadata -t ""
+  [ -z "$reply" ]
+}
+
 @test "the zsh completion parses" {
   command -v zsh >/dev/null || skip "zsh is not installed"
   zsh -n "$BATS_TEST_DIRNAME/../../completions/_kpipe"

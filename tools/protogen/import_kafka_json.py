@@ -59,16 +59,25 @@ def fmt_range(r):
     return f"{r[0]}-{r[1]}"
 
 
-def merge_fields(old, new):
-    """Union of two field lists, keeping the order of both (new wins on conflicts)."""
+def merge_fields(old, new, new_versions):
+    """Union of two field lists, keeping the order of both (new wins on conflicts).
+
+    A field only the old tree has is kept when it belongs to versions the new tree no longer
+    defines (KIP-896 removed old versions); one that overlaps the new tree's versions was
+    renamed there, and the new name stands alone.
+    """
     names_new = [f["name"] for f in new]
     by_name_old = {f["name"]: f for f in old}
     out = []
     i = 0
     for f in old:
         if f["name"] not in names_new:
-            # keep old-only fields at their position relative to the shared ones
-            out.append(f)
+            r = parse_range(f.get("versions"))
+            if r is not None and (new_versions is None or r[0] < new_versions[0]):
+                if new_versions is not None and (r[1] is None or r[1] >= new_versions[0]):
+                    # also in the new tree's versions: renamed there; keep only the old part
+                    f = dict(f, versions=fmt_range((r[0], new_versions[0] - 1)))
+                out.append(f)
             continue
         while i < len(new) and new[i]["name"] != f["name"]:
             if new[i]["name"] not in by_name_old:
@@ -78,7 +87,8 @@ def merge_fields(old, new):
         merged["versions"] = fmt_range(union_range(parse_range(f.get("versions")),
                                                    parse_range(new[i].get("versions"))))
         if "fields" in f or "fields" in new[i]:
-            merged["fields"] = merge_fields(f.get("fields", []), new[i].get("fields", []))
+            merged["fields"] = merge_fields(f.get("fields", []), new[i].get("fields", []),
+                                            new_versions)
         out.append(merged)
         i += 1
     out.extend(g for g in new[i:] if g["name"] not in by_name_old)
@@ -90,11 +100,13 @@ def merge_messages(docs):
     for d in docs[1:]:
         base["validVersions"] = fmt_range(union_range(parse_range(base["validVersions"]),
                                                       parse_range(d["validVersions"])))
-        base["fields"] = merge_fields(base.get("fields", []), d.get("fields", []))
+        new_versions = parse_range(d["validVersions"])
+        base["fields"] = merge_fields(base.get("fields", []), d.get("fields", []), new_versions)
         commons = {c["name"]: c for c in base.get("commonStructs", [])}
         for c in d.get("commonStructs", []):
             if c["name"] in commons:
-                c = dict(c, fields=merge_fields(commons[c["name"]]["fields"], c["fields"]))
+                c = dict(c, fields=merge_fields(commons[c["name"]]["fields"], c["fields"],
+                                                new_versions))
             commons[c["name"]] = c
         if commons:
             base["commonStructs"] = list(commons.values())

@@ -680,6 +680,110 @@ def emit_json_struct(o, s, signature, prologue=()):
     o()
 
 
+# ---- JSON in
+
+def emit_from_json_value(o, f, src, expr, element):
+    """Converts the json_value `src` (a pointer expression) into expr; returns false on error."""
+    if f.is_array and not element:
+        if is_optional(f):
+            o(f"if ({src}->is_null()) {{")
+            o(f"  if (!({f.nullable.cond()})) {{ error = \": null is not allowed in this version\"; return false; }}")
+            o(f"  {expr}.reset();")
+            o("} else {")
+            o.indent()
+            arr = f"{expr}.emplace()"
+        else:
+            arr = expr
+        o(f"if (!{src}->is_array()) {{ error = \": expected an array\"; return false; }}")
+        o(f"auto& array = {arr};")
+        o("array.clear();")
+        o("std::size_t index = 0;")
+        o(f"for (const auto& item : {src}->items()) {{")
+        o.indent()
+        o("auto& element = array.emplace_back();")
+        o("if (![&] {")
+        o.indent()
+        emit_from_json_value(o, f, "(&item)", "element", True)
+        o("return true;")
+        o.dedent()
+        o("}()) { add_json_index(error, index); return false; }")
+        o("++index;")
+        o.dedent()
+        o("}")
+        if is_optional(f):
+            o.dedent()
+            o("}")
+        return
+    if is_optional(f) and not f.is_array:
+        o(f"if ({src}->is_null()) {{")
+        o(f"  if (!({f.nullable.cond()})) {{ error = \": null is not allowed in this version\"; return false; }}")
+        o(f"  {expr}.reset();")
+        o("} else {")
+        o.indent()
+        expr = f"{expr}.emplace()"
+        if f.is_struct:
+            o(f"if (!{src}->is_object()) {{ error = \": expected an object\"; return false; }}")
+            o(f"if (!from_json_{f.struct.func}(*{src}, {expr}, version, flexible, error)) return false;")
+        else:
+            o(f"if (!json_to(*{src}, {expr}, error)) return false;")
+        o.dedent()
+        o("}")
+        return
+    if f.is_struct:
+        o(f"if (!{src}->is_object()) {{ error = \": expected an object\"; return false; }}")
+        o(f"if (!from_json_{f.struct.func}(*{src}, {expr}, version, flexible, error)) return false;")
+    else:
+        o(f"if (!json_to(*{src}, {expr}, error)) return false;")
+
+
+def emit_from_json_struct(o, s, signature, prologue=()):
+    o(signature)
+    o("{")
+    o.indent()
+    for line in prologue:
+        o(line)
+    # Every member must be a field of this version: a misspelt name is an error, not ignored.
+    o("for (const auto& member : j.members()) {")
+    o.indent()
+    o("const std::string& key = member.first;")
+    for f in s.fields:
+        cond = f.versions.cond()
+        if f.tag is not None:
+            cond = f"({cond}) || (flexible && ({f.tagged.cond()}))"
+        o(f"if (key == \"{f.name}\" && ({cond})) continue;")
+    o("if (key == \"_unknown_tags\" && flexible) continue;")
+    o("error = \": not a field in this version\";")
+    o("add_json_field(error, key);")
+    o("return false;")
+    o.dedent()
+    o("}")
+    for f in s.fields:
+        cond = f.versions.cond()
+        if f.tag is not None:
+            cond = f"({cond}) || (flexible && ({f.tagged.cond()}))"
+        o(f"if ({cond}) {{")
+        o.indent()
+        o(f"if (const util::json_value* field = j.find(\"{f.name}\")) {{")
+        o.indent()
+        o("if (![&] {")
+        o.indent()
+        emit_from_json_value(o, f, "field", f"v.{f.name}", False)
+        o("return true;")
+        o.dedent()
+        o(f"}}()) {{ add_json_field(error, \"{f.name}\"); return false; }}")
+        o.dedent()
+        o("}")
+        o.dedent()
+        o("}")
+    o("if (const util::json_value* tags = j.find(\"_unknown_tags\")) {")
+    o("  if (!json_to_unknown_tags(*tags, v.unknown_tagged_fields, error)) { add_json_field(error, \"_unknown_tags\"); return false; }")
+    o("}")
+    o("return true;")
+    o.dedent()
+    o("}")
+    o()
+
+
 # ---- samples (tests)
 
 def emit_sample_value(o, f, expr, element):
@@ -712,8 +816,10 @@ def emit_sample_value(o, f, expr, element):
         init = member_initializer(f) if not element else ""
         base = init[3:] if init.startswith(" = ") else "0"
         ctype = SCALARS[t][0]
-        # in 64 bits, then narrowed: base may be the type's maximum (wraps to a non-default)
-        o(f"{expr} = static_cast<{ctype}>(static_cast<long long>({base}) + 1 + n++ % 50);")
+        # in unsigned 64 bits, then narrowed: base may be the type's maximum, and unsigned
+        # arithmetic wraps to a value that is still not the default
+        o(f"{expr} = static_cast<{ctype}>(static_cast<unsigned long long>({base}) + 1u + "
+          f"static_cast<unsigned>(n++ % 50));")
     elif t == "string":
         o(f"{expr} = \"s\" + std::to_string(n++);")
     elif t in BYTES_TYPES:
@@ -779,6 +885,7 @@ def gen_header(api, src):
     o()
     o("namespace kpipe::util {")
     o("class json_writer;")
+    o("class json_value;")
     o("}")
     o("namespace kpipe::protocol {")
     o("class reader;")
@@ -833,6 +940,8 @@ def gen_header(api, src):
         o("bool decode(reader& r, std::int16_t version);")
         o("std::size_t size(std::int16_t version) const;")
         o("void to_json(util::json_writer& j, std::int16_t version) const;")
+        o("// Reads the value as to_json writes it; false with error = \"path: what\" otherwise.")
+        o("bool from_json(const util::json_value& j, std::int16_t version, std::string& error);")
         o(f"bool operator==(const {m.kind}&) const = default;")
         o.dedent()
         o("};")
@@ -850,10 +959,12 @@ def gen_source(api, src):
     o("#include <span>")
     o("#include <string_view>")
     o()
+    o('#include "protocol/json_input.hpp"')
     o('#include "protocol/reader.hpp"')
     o('#include "protocol/tagged_fields.hpp"')
     o('#include "protocol/writer.hpp"')
     o('#include "util/base64.hpp"')
+    o('#include "util/json_value.hpp"')
     o('#include "util/json_writer.hpp"')
     o()
     o(f"namespace kpipe::protocol::{api.name} {{")
@@ -868,6 +979,7 @@ def gen_source(api, src):
         o(f"[[maybe_unused]] void encode_{s.func}(writer& w, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
         o(f"[[maybe_unused]] void decode_{s.func}(reader& r, {s.cpp_path}& v, std::int16_t version, bool flexible);")
         o(f"[[maybe_unused]] void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, std::int16_t version, bool flexible);")
+        o(f"[[maybe_unused]] bool from_json_{s.func}(const util::json_value& j, {s.cpp_path}& v, std::int16_t version, bool flexible, std::string& error);")
     o()
     for s, m in structs:
         if m is not None and s is m.root:
@@ -878,6 +990,9 @@ def gen_source(api, src):
                            "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible)")
         emit_json_struct(o, s, f"void to_json_{s.func}(util::json_writer& j, const {s.cpp_path}& v, "
                          "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible)")
+        emit_from_json_struct(o, s, f"bool from_json_{s.func}(const util::json_value& j, {s.cpp_path}& v, "
+                              "[[maybe_unused]] std::int16_t version, [[maybe_unused]] bool flexible, "
+                              "std::string& error)")
     o("}  // namespace")
     o()
     for m in api.messages:
@@ -890,6 +1005,11 @@ def gen_source(api, src):
         emit_json_struct(o, m.root,
                          f"void {m.kind}::to_json(util::json_writer& j, [[maybe_unused]] std::int16_t version) const",
                          ["const auto& v = *this;", flexible])
+        emit_from_json_struct(o, m.root,
+                              f"bool {m.kind}::from_json(const util::json_value& j, "
+                              "[[maybe_unused]] std::int16_t version, std::string& error)",
+                              ["auto& v = *this;", flexible,
+                               "if (!j.is_object()) { error = \": expected an object\"; return false; }"])
         o(f"std::size_t {m.kind}::size(std::int16_t version) const {{")
         o("  writer counter(writer::counting);")
         o("  encode(counter, version);")
@@ -1034,6 +1154,115 @@ def gen_api_table(apis):
     return h.text(), c.text()
 
 
+def gen_dispatch(apis):
+    """api_dispatch.{hpp,cpp}: from an API key at run time to the generated codec."""
+    keyed = sorted((a for a in apis if a.key is not None), key=lambda a: a.key)
+    h = Out()
+    h("#pragma once")
+    h(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
+    h()
+    h("#include <cstdint>")
+    h("#include <string>")
+    h()
+    h("namespace kpipe::util {")
+    h("class json_writer;")
+    h("class json_value;")
+    h("}")
+    h()
+    h("namespace kpipe::protocol {")
+    h()
+    h("class reader;")
+    h("class writer;")
+    h()
+    h("enum class direction { request, response };")
+    h()
+    h("// Decodes the body of a request or response of `key` at `version` and writes it as JSON.")
+    h("// False when the key or version is unknown (r fails with a reason) or the bytes do not parse.")
+    h("bool body_to_json(std::int16_t key, std::int16_t version, direction d, reader& r,")
+    h("                  util::json_writer& j);")
+    h("// Encodes a body written as JSON (the form body_to_json writes); false with error otherwise.")
+    h("bool body_from_json(std::int16_t key, std::int16_t version, direction d,")
+    h("                    const util::json_value& j, writer& w, std::string& error);")
+    h()
+    h("}  // namespace kpipe::protocol")
+
+    c = Out()
+    c(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
+    c('#include "protocol/generated/api_dispatch.hpp"')
+    c()
+    c('#include "protocol/generated/api_table.hpp"')
+    for a in keyed:
+        c(f'#include "protocol/generated/{a.name}.hpp"')
+    c('#include "protocol/reader.hpp"')
+    c('#include "protocol/writer.hpp"')
+    c()
+    c("namespace kpipe::protocol {")
+    c("namespace {")
+    c()
+    c("template <class Message>")
+    c("bool decode_to_json(std::int16_t version, reader& r, util::json_writer& j) {")
+    c("  Message value;")
+    c("  if (!value.decode(r, version)) return false;")
+    c("  value.to_json(j, version);")
+    c("  return true;")
+    c("}")
+    c()
+    c("template <class Message>")
+    c("bool encode_from_json(std::int16_t version, const util::json_value& j, writer& w,")
+    c("                      std::string& error) {")
+    c("  Message value;")
+    c("  if (!value.from_json(j, version, error)) return false;")
+    c("  value.encode(w, version);")
+    c("  return true;")
+    c("}")
+    c()
+    c("bool known_version(std::int16_t key, std::int16_t version) {")
+    c("  const api_info* api = find_api(key);")
+    c("  return api && version >= api->min_version && version <= api->max_version;")
+    c("}")
+    c()
+    c("}  // namespace")
+    c()
+    c("bool body_to_json(std::int16_t key, std::int16_t version, direction d, reader& r,")
+    c("                  util::json_writer& j) {")
+    c("  if (!known_version(key, version)) {")
+    c('    r.fail("API key " + std::to_string(key) + " version " + std::to_string(version) +')
+    c('           " is not in kpipe\'s protocol definitions");')
+    c("    return false;")
+    c("  }")
+    c("  bool request = d == direction::request;")
+    c("  switch (key) {")
+    for a in keyed:
+        c(f"    case {a.key}:")
+        c(f"      return request ? decode_to_json<{a.name}::request>(version, r, j)")
+        c(f"                     : decode_to_json<{a.name}::response>(version, r, j);")
+    c("    default:")
+    c("      return false;")
+    c("  }")
+    c("}")
+    c()
+    c("bool body_from_json(std::int16_t key, std::int16_t version, direction d,")
+    c("                    const util::json_value& j, writer& w, std::string& error) {")
+    c("  if (!known_version(key, version)) {")
+    c('    error = "API key " + std::to_string(key) + " version " + std::to_string(version) +')
+    c('            " is not in kpipe\'s protocol definitions";')
+    c("    return false;")
+    c("  }")
+    c("  bool request = d == direction::request;")
+    c("  switch (key) {")
+    for a in keyed:
+        c(f"    case {a.key}:")
+        c(f"      return request ? encode_from_json<{a.name}::request>(version, j, w, error)")
+        c(f"                     : encode_from_json<{a.name}::response>(version, j, w, error);")
+    c("    default:")
+    c("      return false;")
+    c("  }")
+    c("}")
+    c()
+    c("}  // namespace kpipe::protocol")
+    return h.text(), c.text()
+
+
 def gen_case_list(apis):
     o = Out()
     o(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
@@ -1097,6 +1326,9 @@ def main():
     h, c = gen_api_table([a for a, _ in apis])
     write_if_changed(os.path.join(gen_dir, "api_table.hpp"), h)
     write_if_changed(os.path.join(gen_dir, "api_table.cpp"), c)
+    h, c = gen_dispatch([a for a, _ in apis])
+    write_if_changed(os.path.join(gen_dir, "api_dispatch.hpp"), h)
+    write_if_changed(os.path.join(gen_dir, "api_dispatch.cpp"), c)
     write_if_changed(os.path.join(args.test_out, "roundtrip_cases.cpp"), gen_case_list([a for a, _ in apis]))
     if args.errors:
         errors_gen.generate(args.errors, gen_dir)

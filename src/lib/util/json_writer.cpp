@@ -49,7 +49,9 @@ void append_json_string(std::string& out, std::string_view s) {
 void json_writer::newline() {
   if (indent_ == 0) return;
   out_ += '\n';
-  out_.append(first_.size() * static_cast<std::size_t>(indent_), ' ');
+  out_.append(
+      (first_.size() + static_cast<std::size_t>(base_depth_)) * static_cast<std::size_t>(indent_),
+      ' ');
 }
 
 void json_writer::before_value() {
@@ -131,6 +133,11 @@ void json_writer::value(double v) {
 void json_writer::value(bool v) {
   before_value();
   out_ += v ? "true" : "false";
+}
+
+void json_writer::raw(std::string_view json) {
+  before_value();
+  out_.append(json);
 }
 
 void json_writer::null() {

@@ -15,8 +15,10 @@ namespace kpipe::util {
 
 class json_writer {
  public:
-  // indent 0: one line; otherwise pretty-printed with that many spaces per level.
-  explicit json_writer(std::string& out, int indent = 0) : out_(out), indent_(indent) {}
+  // indent 0: one line; otherwise pretty-printed with that many spaces per level, starting at
+  // base_depth levels (for a document that raw() will place inside another).
+  explicit json_writer(std::string& out, int indent = 0, int base_depth = 0)
+      : out_(out), indent_(indent), base_depth_(base_depth) {}
 
   void begin_object();
   void end_object();
@@ -36,6 +38,8 @@ class json_writer {
   void value(double v);
   void value(bool v);
   void null();
+  // A value already rendered as JSON (by a json_writer with the right base_depth).
+  void raw(std::string_view json);
 
  private:
   void before_value();
@@ -43,6 +47,7 @@ class json_writer {
 
   std::string& out_;
   int indent_;
+  int base_depth_;
   std::vector<bool> first_;  // per open container: nothing written in it yet
   bool after_key_ = false;
 };

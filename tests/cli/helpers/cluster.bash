@@ -225,3 +225,25 @@ stop_blackhole() {
 export -f mock_cluster_bin blackhole_script _kpipe_tmpdir _kpipe_pid_alive _kpipe_stop_pid \
   _kpipe_start_background start_cluster stop_cluster cluster_control start_blackhole \
   stop_blackhole
+
+# Starts tests/support/relay.py in front of UPSTREAM (HOST:PORT), logging each connection's
+# frames into DIR/conn-N.bin. Exports KPIPE_TEST_RELAY (its address) and KPIPE_TEST_RELAY_PID.
+start_relay() {
+  local upstream=$1 dir=$2 log i
+  log="$(_kpipe_tmpdir)/relay.out"
+  : >"$log"
+  python3 "$_KPIPE_REPO_ROOT/tests/support/relay.py" "$upstream" "$dir" \
+    --max-seconds "${KPIPE_TEST_MAX_SECONDS:-900}" >"$log" 2>/dev/null </dev/null 3>&- &
+  KPIPE_TEST_RELAY_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$log" ]] && break
+    sleep 0.1
+  done
+  KPIPE_TEST_RELAY=$(head -n 1 "$log")
+  [[ -n "$KPIPE_TEST_RELAY" ]] || { echo "relay did not start" >&2; return 1; }
+  export KPIPE_TEST_RELAY KPIPE_TEST_RELAY_PID
+}
+export -f start_relay
+
+stop_relay() { _kpipe_stop_pid "${KPIPE_TEST_RELAY_PID:-}"; }
+export -f stop_relay

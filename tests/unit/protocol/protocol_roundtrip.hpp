@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "protocol/json_input.hpp"
 #include "protocol/reader.hpp"
 #include "protocol/writer.hpp"
+#include "util/json_value.hpp"
 #include "util/json_writer.hpp"
 
 namespace kpipe::protocol::testing_support {
@@ -43,7 +45,8 @@ struct roundtrip_case {
 std::vector<roundtrip_case> all_roundtrip_cases();
 
 // Encodes value, checks size(), decodes it back (equal, nothing left over), re-encodes it
-// (byte-identical), and checks that every strict prefix of the bytes fails to decode cleanly.
+// (byte-identical), reads it back from its own JSON (equal), and checks that every strict
+// prefix of the bytes fails to decode cleanly.
 template <class Message>
 bool check_roundtrip(const Message& value, std::int16_t version, std::string& error) {
   writer w;
@@ -72,6 +75,25 @@ bool check_roundtrip(const Message& value, std::int16_t version, std::string& er
   back.encode(again, version);
   if (again.buffer() != bytes) {
     error = "re-encoding is not byte-identical";
+    return false;
+  }
+  // JSON out and back in gives the same value.
+  std::string json;
+  util::json_writer j(json);
+  value.to_json(j, version);
+  auto parsed = util::parse_json(json);
+  if (!parsed) {
+    error = "to_json wrote invalid JSON: " + parsed.error().message;
+    return false;
+  }
+  Message from_json;
+  std::string json_error;
+  if (!from_json.from_json(parsed.value(), version, json_error)) {
+    error = "from_json failed: " + json_error_text(json_error) + " in " + json;
+    return false;
+  }
+  if (!(from_json == value)) {
+    error = "from_json(to_json(value)) differs from the value: " + json;
     return false;
   }
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {

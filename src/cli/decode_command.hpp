@@ -1,0 +1,36 @@
+#pragma once
+// kpipe decode: raw protocol bytes (frames, single requests or responses, record batches) to
+// JSON, one document per frame or batch.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "global_options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace kpipe::cli {
+
+struct decode_options {
+  std::string file = "-";
+  std::string input = "raw";
+  bool frames = false;
+  bool request = false;
+  bool response = false;
+  bool record_batch = false;
+  std::optional<std::int16_t> api_key;
+  std::optional<std::int16_t> api_version;
+  bool pretty = false;
+  bool list_apis = false;
+};
+
+CLI::App* register_decode(CLI::App& app, decode_options& options);
+int run_decode(const global_options& global, const decode_options& options);
+
+// The API table as text (KEY NAME VERSIONS FLEXIBLE) or JSON.
+std::string render_api_list(output_format format);
+
+}  // namespace kpipe::cli
