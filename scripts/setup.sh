@@ -12,8 +12,8 @@ packages=(
   libisal-dev
   # tests: reference broker (librdkafka's mock cluster), reference clients, CLI test runner
   librdkafka-dev kcat python3-kafka bats
-  # the zsh completion's syntax check
-  zsh
+  # the zsh completion's syntax check; tshark's Kafka dissector, an independent decoder
+  zsh tshark
 )
 
 missing=()
@@ -28,5 +28,7 @@ echo "setup: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's package would otherwise ask whether non-root users may capture
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 $sudo apt-get update -q </dev/null
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null

@@ -501,22 +501,29 @@ def emit_decode_value(o, f, expr, element, ret):
         o.indent()
         o(f"std::int32_t count = r.array_length({compact});")
         if is_optional(f):
-            o(f"if (count < 0) {expr}.reset();")
-            o(f"else {expr}.emplace();")
-            arr = f"(*{expr})"
             o(f"if (count < 0 && !({f.nullable.cond()})) r.fail(\"null where an array is required\");")
         else:
-            arr = expr
             o("if (count < 0) r.fail(\"null where an array is required\");")
         emit_fail_return(o, f, ret)
-        o(f"{arr}.clear();")
+        if is_optional(f):
+            # A null array leaves the optional empty; only a present one is filled.
+            o(f"if (count < 0) {expr}.reset();")
+            o("if (count >= 0) {")
+            o.indent()
+            o(f"auto& array = {expr}.emplace();")
+        else:
+            o(f"auto& array = {expr};")
+            o("array.clear();")
         o("for (std::int32_t i = 0; i < count; ++i) {")
         o.indent()
-        o(f"auto& element = {arr}.emplace_back();")
+        o("auto& element = array.emplace_back();")
         emit_decode_value(o, f, "element", True, ret)
         emit_fail_return(o, f, ret, "static_cast<std::size_t>(i)")
         o.dedent()
         o("}")
+        if is_optional(f):
+            o.dedent()
+            o("}")
         o.dedent()
         o("}")
         return
@@ -787,6 +794,20 @@ def emit_from_json_struct(o, s, signature, prologue=()):
 # ---- samples (tests)
 
 def emit_sample_value(o, f, expr, element):
+    if is_optional(f) and not element:
+        # the second sample of a version leaves every field that may be null, null
+        o(f"if (nulls && ({f.nullable.cond()})) {{")
+        o(f"  {expr}.reset();")
+        o("} else {")
+        o.indent()
+        emit_sample_present(o, f, expr, element)
+        o.dedent()
+        o("}")
+        return
+    emit_sample_present(o, f, expr, element)
+
+
+def emit_sample_present(o, f, expr, element):
     if f.is_array and not element:
         arr = f"{expr}.emplace()" if is_optional(f) else expr
         o("{")
@@ -825,7 +846,7 @@ def emit_sample_value(o, f, expr, element):
     elif t in BYTES_TYPES:
         o(f"{expr} = byte_buffer{{0x00, 0xff, static_cast<std::uint8_t>(n++)}};")
     else:
-        o(f"fill_{f.struct.func}({expr}, version, flexible, n);")
+        o(f"fill_{f.struct.func}({expr}, version, flexible, nulls, n);")
 
 
 def emit_sample_struct(o, s, signature):
@@ -1036,11 +1057,11 @@ def gen_samples(api, src):
     o()
     structs = all_structs(api)
     for s, m in structs:
-        o(f"[[maybe_unused]] void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, int& n);")
+        o(f"[[maybe_unused]] void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, bool nulls, int& n);")
     o()
     for s, m in structs:
         emit_sample_struct(o, s, f"void fill_{s.func}({s.cpp_path}& v, [[maybe_unused]] std::int16_t version, "
-                           "bool flexible, [[maybe_unused]] int& n)")
+                           "bool flexible, [[maybe_unused]] bool nulls, [[maybe_unused]] int& n)")
     o("}  // namespace")
     o()
     o(f"void add_roundtrip_cases(std::vector<testing_support::roundtrip_case>& cases) {{")
@@ -1050,15 +1071,21 @@ def gen_samples(api, src):
         o.indent()
         o(f"cases.push_back({{{api.key if api.key is not None else -1}, \"{api.name}\", \"{m.kind}\", version,")
         o(f"                 [](std::int16_t v, std::string& error) {{")
-        o(f"                   {m.kind} value;")
-        o(f"                   int n = 1;")
-        o(f"                   fill_{m.root.func}(value, v, {m.flexible.cond('v')}, n);")
-        o(f"                   return testing_support::check_roundtrip(value, v, error);")
+        o(f"                   for (bool nulls : {{false, true}}) {{")
+        o(f"                     {m.kind} value;")
+        o(f"                     int n = 1;")
+        o(f"                     fill_{m.root.func}(value, v, {m.flexible.cond('v')}, nulls, n);")
+        o(f"                     if (!testing_support::check_roundtrip(value, v, error)) {{")
+        o(f"                       if (nulls) error = \"with nulls: \" + error;")
+        o(f"                       return false;")
+        o(f"                     }}")
+        o(f"                   }}")
+        o(f"                   return true;")
         o("                 },")
         o(f"                 [](std::int16_t v) {{")
         o(f"                   {m.kind} value;")
         o(f"                   int n = 1;")
-        o(f"                   fill_{m.root.func}(value, v, {m.flexible.cond('v')}, n);")
+        o(f"                   fill_{m.root.func}(value, v, {m.flexible.cond('v')}, false, n);")
         o(f"                   return testing_support::sample_of(value, v);")
         o("                 }});")
         o.dedent()

@@ -1,0 +1,14 @@
+#pragma once
+// The fuzz targets' bodies, callable from libFuzzer (tests/fuzz/*_main.cpp, built with clang and
+// -DKPIPE_FUZZ=ON) and from the unit tests, which replay the corpus and random mutations.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kpipe::fuzz {
+
+// A stream of protocol frames through protocol::frame_decoder, and the same bytes as one
+// request and as one response of an API chosen by the first two bytes.
+void decode_frames(const std::uint8_t* data, std::size_t size);
+
+}  // namespace kpipe::fuzz
