@@ -4,7 +4,7 @@
 #   1. installs what is missing (scripts/setup.sh)
 #   2. Release build with -Werror; unit tests through ctest
 #   3. CLI tests (bats) running the real binary against the reference broker
-#   4. AddressSanitizer + UBSan build; unit tests through ctest
+#   4. AddressSanitizer + UBSan build; unit tests (and the tshark compat test) through ctest
 #   5. formatting check (clang-format)
 # Every stage runs even when an earlier one failed; the exit code says whether all passed and
 # the last line counts the tests of every stage.
@@ -67,7 +67,7 @@ fi
 
 stage "AddressSanitizer + UBSan build"
 if cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKPIPE_SANITIZE=ON \
-  -DKPIPE_WERROR=ON >/dev/null && ninja -C build-asan -j "$jobs" kpipe_unit_tests; then
+  -DKPIPE_WERROR=ON >/dev/null && ninja -C build-asan -j "$jobs" kpipe_unit_tests kpipe_compat_frames; then
   stage "Unit tests (ASan + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest build-asan unit-asan
