@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "protogen"))
 
 import import_kafka_json as kafka  # noqa: E402
-import protogen  # noqa: E402
+import defs  # noqa: E402
 
 SKIP = 77
 
@@ -98,7 +98,7 @@ def main():
     for path in glob.glob(os.path.join(defs_dir, "*.def")):
         if os.path.basename(path) == "errors.def":
             continue
-        api = protogen.parse_def(path)
+        api = defs.parse_def(path)
         if api.key is not None:
             ours[api.key] = api
     names = sorted({os.path.basename(p)[: -len("Request.json")]
