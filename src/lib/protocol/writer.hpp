@@ -48,6 +48,10 @@ class writer {
   void array_length(std::int32_t count, bool compact);
 
   void raw(std::span<const std::uint8_t> v);
+  // Makes room for n more bytes up front (one allocation for a large message).
+  void reserve(std::size_t n) {
+    if (!counting_) buffer_.reserve(buffer_.size() + n);
+  }
 
   // Reserves 4 bytes for a big-endian int32 written later with patch_i32 (e.g. a frame size).
   std::size_t reserve_i32();

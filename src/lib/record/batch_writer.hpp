@@ -10,7 +10,6 @@
 #include <span>
 #include <vector>
 
-#include "protocol/writer.hpp"
 #include "record/compression.hpp"
 #include "record/record.hpp"
 #include "util/result.hpp"
@@ -62,7 +61,7 @@ class batch_writer {
   codec codec_ = codec::none;
   int level_ = default_compression_level;
 
-  protocol::writer records_;
+  std::vector<std::uint8_t> records_;
   std::size_t count_ = 0;
   std::int64_t base_timestamp_ = -1;
   std::int64_t max_timestamp_ = -1;

@@ -1,0 +1,94 @@
+#include "record/batch_builder.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "record/batch_header.hpp"
+#include "record/record_batch.hpp"
+#include "record/record_encoding.hpp"
+
+namespace kpipe::record {
+
+batch_builder::batch_builder(builder_settings settings) : settings_(settings) { start({}); }
+
+void batch_builder::start(std::vector<std::uint8_t> buffer) {
+  buffer_ = std::move(buffer);
+  buffer_.clear();
+  buffer_.resize(batch_header_size);
+  count_ = 0;
+  base_timestamp_ = -1;
+  max_timestamp_ = -1;
+}
+
+append_status batch_builder::append(const record_input& r) {
+  // The first record's timestamp is the base (as the Java client does), later ones are deltas,
+  // which may be negative (JSON input carries any timestamps).
+  std::int64_t base = count_ == 0 ? r.timestamp : base_timestamp_;
+  encoding::record_fields fields{r.key, r.value, r.headers,
+                                 static_cast<std::int64_t>(static_cast<std::uint64_t>(r.timestamp) -
+                                                           static_cast<std::uint64_t>(base)),
+                                 static_cast<std::int32_t>(count_)};
+  std::size_t body = encoding::body_size(fields);
+  std::size_t total = encoding::encoded_size(body);
+  if (batch_header_size + total > settings_.max_batch_bytes) {
+    return count_ == 0 ? append_status::too_large : append_status::full;
+  }
+  if (buffer_.size() + total > settings_.max_batch_bytes || count_ >= settings_.max_batch_records) {
+    return append_status::full;
+  }
+  std::size_t at = buffer_.size();
+  // resize() would zero the bytes first; the record overwrites them all anyway, but the cost is
+  // small next to the copy, and it keeps the buffer's size honest.
+  buffer_.resize(at + total);
+  encoding::put_record(buffer_.data() + at, fields, body);
+  if (count_ == 0) {
+    base_timestamp_ = r.timestamp;
+    max_timestamp_ = r.timestamp;
+  } else {
+    max_timestamp_ = std::max(max_timestamp_, r.timestamp);
+  }
+  ++count_;
+  return append_status::appended;
+}
+
+std::size_t batch_builder::extend(std::span<const record_input> records) {
+  std::size_t i = 0;
+  while (i < records.size() && append(records[i]) == append_status::appended) ++i;
+  return i;
+}
+
+result<std::vector<std::uint8_t>> batch_builder::seal(const std::optional<producer_stamp>& stamp,
+                                                      std::vector<std::uint8_t> spare) {
+  batch_header_fields fields;
+  if (stamp) {
+    fields.producer_id = stamp->producer_id;
+    fields.producer_epoch = stamp->producer_epoch;
+    fields.base_sequence = stamp->base_sequence;
+    fields.transactional = stamp->transactional;
+  }
+  fields.last_offset_delta = count_ == 0 ? 0 : static_cast<std::int32_t>(count_ - 1);
+  fields.base_timestamp = base_timestamp_;
+  fields.max_timestamp = max_timestamp_;
+  fields.record_count = static_cast<std::int32_t>(count_);
+  std::vector<std::uint8_t> batch;
+  if (settings_.compression != codec::none && count_ > 0) {
+    auto records = std::span<const std::uint8_t>(buffer_).subspan(batch_header_size);
+    auto compressed = compress(settings_.compression, records, settings_.compression_level);
+    if (!compressed) return compressed.error();
+    if (compressed->size() < records.size()) {
+      batch.resize(batch_header_size + compressed->size());
+      std::memcpy(batch.data() + batch_header_size, compressed->data(), compressed->size());
+      fields.compression = settings_.compression;
+    }
+  }
+  if (batch.empty()) {
+    batch = std::move(buffer_);
+  } else {
+    spare = std::move(buffer_);  // compressed into a new buffer: keep the old one
+  }
+  write_batch_header(batch, fields);
+  start(std::move(spare));
+  return batch;
+}
+
+}  // namespace kpipe::record
