@@ -8,6 +8,7 @@
 #include "global_options.hpp"
 #include "metadata_command.hpp"
 #include "output.hpp"
+#include "produce_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace kpipe::cli;
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.footer(
       "Examples:\n"
+      "  seq 100 | kpipe -b localhost:9092 produce -t numbers\n"
       "  kpipe -b localhost:9092 metadata\n"
       "  KPIPE_BROKERS=broker1:9092,broker2:9092 kpipe metadata -t orders --format json\n"
       "\n"
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   register_global_options(app, global);
   metadata_options metadata;
   auto* metadata_cmd = register_metadata(app, metadata);
+  produce_options produce;
+  auto* produce_cmd = register_produce(app, produce);
   decode_options decode;
   auto* decode_cmd = register_decode(app, decode);
 
@@ -56,5 +60,6 @@ int main(int argc, char** argv) {
   }
   if (metadata_cmd->parsed()) return run_metadata(global, metadata);
   if (decode_cmd->parsed()) return run_decode(global, decode);
+  if (produce_cmd->parsed()) return run_produce(global, produce);
   return exit_usage;
 }

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 
@@ -79,10 +80,31 @@ class connection : public std::enable_shared_from_this<connection> {
   asio::awaitable<result<typename Request::response_type>> request(
       const Request& request, std::optional<std::int16_t> version = std::nullopt);
 
+  struct pending_request;
+  using request_handle = std::shared_ptr<pending_request>;
+
   // Sends an encoded body and returns the raw response frame.
   asio::awaitable<result<response_frame>> send(std::int16_t api_key, std::int16_t version,
-                                               const protocol::writer& body,
+                                               protocol::byte_buffer body,
                                                std::chrono::milliseconds timeout);
+
+  // The two halves of send(), for callers whose requests must leave in the order they call:
+  // start() queues the frame at once (no suspension), finish() waits for the answer. Without
+  // expect_response (Produce with acks=0) finish() yields an empty frame once the request was
+  // written, or the connection's error.
+  result<request_handle> start(std::int16_t api_key, std::int16_t version,
+                               protocol::byte_buffer body, std::chrono::milliseconds timeout,
+                               bool expect_response = true);
+  // The same with the body in pieces, written without copying them (a Produce request's record
+  // batches). `keep_alive` owns whatever the pieces view that `body` does not, until written.
+  result<request_handle> start(std::int16_t api_key, std::int16_t version,
+                               protocol::byte_buffer body,
+                               std::vector<std::span<const std::uint8_t>> pieces,
+                               std::shared_ptr<const void> keep_alive,
+                               std::chrono::milliseconds timeout, bool expect_response = true);
+  asio::awaitable<result<response_frame>> finish(request_handle pending);
+
+  std::chrono::milliseconds request_timeout() const { return options_.request_timeout; }
 
   // The highest version of api_key that both kpipe and the broker support; nullopt when none.
   std::optional<std::int16_t> version_for(std::int16_t api_key) const;
@@ -98,13 +120,21 @@ class connection : public std::enable_shared_from_this<connection> {
   void close();
 
  private:
-  struct pending_request;
+  struct queued_frame {
+    protocol::byte_buffer head;  // size, request header
+    protocol::byte_buffer body;
+    // When not empty, the body as written: pieces of `body` and of memory keep_alive owns.
+    std::vector<std::span<const std::uint8_t>> pieces;
+    std::shared_ptr<const void> keep_alive;
+    request_handle written;  // resolved once written (requests without a response)
+  };
 
   asio::awaitable<status> connect_socket();
   asio::awaitable<status> negotiate_versions(std::int16_t first_version);
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   void start_writer();
+  void acknowledge_quickly();
   // Fails the connection: every request in flight and every later one gets this error.
   void fail(error e);
   error stage_error(const char* stage, const std::string& what, error_kind kind) const;
@@ -116,7 +146,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::int32_t node_id_;
   std::int32_t next_correlation_id_ = 1;
   std::deque<std::shared_ptr<pending_request>> in_flight_;
-  std::deque<protocol::byte_buffer> write_queue_;
+  std::deque<queued_frame> write_queue_;
+  // Correlation ids of recent requests sent without expecting an answer (acks=0).
+  static constexpr std::size_t max_unanswered_remembered = 4096;
+  std::set<std::int32_t> unanswered_;
+  std::deque<std::int32_t> unanswered_order_;
   bool writing_ = false;
   std::optional<error> failure_;
   std::map<std::int16_t, version_range> broker_versions_;
@@ -138,7 +172,7 @@ asio::awaitable<result<typename Request::response_type>> connection::request(
   }
   protocol::writer body;
   request.encode(body, *version);
-  auto frame = co_await send(Request::api_key, *version, body, options_.request_timeout);
+  auto frame = co_await send(Request::api_key, *version, body.take(), options_.request_timeout);
   if (!frame) co_return frame.error();
   typename Request::response_type response;
   protocol::reader r(frame->body(), frame->body_offset);

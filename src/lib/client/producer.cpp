@@ -1,0 +1,1011 @@
+#include "client/producer.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cmath>
+
+#include "client/produce_request.hpp"
+#include "protocol/generated/add_partitions_to_txn.hpp"
+#include "protocol/generated/api_table.hpp"
+#include "protocol/generated/end_txn.hpp"
+#include "protocol/generated/error_table.hpp"
+#include "protocol/generated/find_coordinator.hpp"
+#include "protocol/generated/init_producer_id.hpp"
+#include "protocol/generated/produce.hpp"
+#include "record/batch_header.hpp"
+
+namespace kpipe::client {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Error codes the producer treats specially (Kafka's Errors.java).
+namespace code {
+constexpr std::int16_t unknown_topic_or_partition = 3;
+constexpr std::int16_t leader_not_available = 5;
+constexpr std::int16_t not_leader_or_follower = 6;
+constexpr std::int16_t coordinator_load_in_progress = 14;
+constexpr std::int16_t coordinator_not_available = 15;
+constexpr std::int16_t not_coordinator = 16;
+constexpr std::int16_t out_of_order_sequence_number = 45;
+constexpr std::int16_t duplicate_sequence_number = 46;
+constexpr std::int16_t invalid_producer_epoch = 47;
+constexpr std::int16_t concurrent_transactions = 51;
+constexpr std::int16_t unknown_producer_id = 59;
+constexpr std::int16_t fenced_leader_epoch = 74;
+constexpr std::int16_t unknown_leader_epoch = 75;
+constexpr std::int16_t producer_fenced = 90;
+}  // namespace code
+
+// Errors after which the leader may have moved: refresh the metadata before retrying.
+bool leader_may_have_moved(std::int16_t c) {
+  return c == code::unknown_topic_or_partition || c == code::leader_not_available ||
+         c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
+         c == code::unknown_leader_epoch;
+}
+
+bool coordinator_retriable(std::int16_t c) {
+  return c == code::coordinator_load_in_progress || c == code::coordinator_not_available ||
+         c == code::not_coordinator || c == code::concurrent_transactions;
+}
+
+std::string kafka_error_text(std::int16_t c, const std::optional<std::string>& message = {}) {
+  std::string text(protocol::error_name(c));
+  if (message && !message->empty()) text += ": " + *message;
+  return text;
+}
+
+// The next sequence number after `count` records, wrapping as the broker expects (KIP-98:
+// sequences are int32 and wrap to 0).
+std::int32_t advance_sequence(std::int32_t sequence, std::int32_t count) {
+  auto next = static_cast<std::int64_t>(sequence) + count;
+  return static_cast<std::int32_t>(next % (std::int64_t{1} << 31));
+}
+
+}  // namespace
+
+void latency_histogram::add(std::chrono::steady_clock::duration latency, std::uint64_t weight) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
+  std::size_t bucket = 0;
+  if (us > 1) {
+    bucket = static_cast<std::size_t>(std::log2(static_cast<double>(us)) * 4.0);
+  }
+  buckets_[std::min(bucket, bucket_count - 1)] += weight;
+  total_ += weight;
+}
+
+std::chrono::microseconds latency_histogram::percentile(double fraction) const {
+  if (total_ == 0) return std::chrono::microseconds(0);
+  auto target = static_cast<std::uint64_t>(fraction * static_cast<double>(total_));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < bucket_count; ++i) {
+    seen += buckets_[i];
+    if (seen > target || (seen == total_ && buckets_[i] > 0)) {
+      // The bucket's upper edge.
+      return std::chrono::microseconds(
+          static_cast<std::int64_t>(std::exp2(static_cast<double>(i + 1) / 4.0)));
+    }
+  }
+  return std::chrono::microseconds(0);
+}
+
+struct producer::batch {
+  std::uint64_t id = 0;  // seal order: a partition's batches are sent in this order
+  std::int32_t partition = 0;
+  std::vector<std::uint8_t> bytes;
+  std::int32_t record_count = 0;
+  std::uint64_t first_tag = 0;
+  std::uint64_t last_tag = 0;
+  clock::time_point created;  // when its first record was appended
+  std::optional<std::int32_t> sequence;
+  int attempts = 0;
+  std::optional<kpipe::error> last_error;
+};
+
+struct producer::partition_state {
+  explicit partition_state(const record::builder_settings& settings) : builder(settings) {}
+  std::int32_t leader = -1;
+  record::batch_builder builder;
+  clock::time_point first_append;
+  std::uint64_t first_tag = 0;
+  std::uint64_t last_tag = 0;
+  std::deque<std::shared_ptr<batch>> queue;  // sealed, not in flight, in seal order
+  int in_flight = 0;
+  // A batch came back for a retry: nothing more of this partition leaves until every batch in
+  // flight is answered, so that batches reach the broker in sequence order.
+  bool retrying = false;
+  clock::time_point blocked_until{};
+  std::int32_t next_sequence = 0;
+  bool in_transaction = false;
+};
+
+producer::producer(asio::any_io_executor executor, cluster& cluster, std::string topic,
+                   producer_options options)
+    : executor_(executor),
+      cluster_(cluster),
+      topic_(std::move(topic)),
+      options_(std::move(options)),
+      partitioner_(options_.partitioner),
+      changed_(executor, clock::time_point::max()),
+      timer_(executor, clock::time_point::max()) {}
+
+producer::~producer() = default;
+
+std::int32_t producer::partition_count() const {
+  return static_cast<std::int32_t>(partitions_.size());
+}
+
+void producer::warn(const std::string& message) {
+  if (on_warning) on_warning(message);
+}
+
+void producer::debug(const std::string& message) {
+  if (on_debug) on_debug(message);
+}
+
+void producer::spawn(asio::awaitable<void> work) {
+  ++tasks_;
+  asio::co_spawn(executor_, std::move(work), [this](std::exception_ptr e) {
+    --tasks_;
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        fatal_ =
+            kpipe::error{error_kind::io, std::string("producer: internal error: ") + ex.what()};
+      }
+    }
+    notify();
+  });
+}
+
+void producer::notify() { changed_.cancel(); }
+
+// ---- start ------------------------------------------------------------------------------------
+
+status producer::apply_metadata(const protocol::metadata::response& metadata) {
+  const protocol::metadata::response::topic* found = nullptr;
+  for (const auto& t : metadata.topics) {
+    if (t.name && *t.name == topic_) found = &t;
+  }
+  if (!found) {
+    return kpipe::error{error_kind::not_found, "topic " + topic_ + " is not in the metadata"};
+  }
+  if (found->error_code != 0) {
+    auto kind = found->error_code == code::unknown_topic_or_partition ? error_kind::not_found
+                : found->error_code == 29                             ? error_kind::auth
+                                                                      : error_kind::kafka;
+    return kpipe::error{kind, "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
+  }
+  if (partitions_.empty()) {
+    if (found->partitions.empty()) {
+      return kpipe::error{error_kind::not_found, "topic " + topic_ + " has no partitions"};
+    }
+    partitions_.reserve(found->partitions.size());
+    for (std::size_t i = 0; i < found->partitions.size(); ++i) {
+      partitions_.emplace_back(options_.batch);
+    }
+  }
+  // Partitions added later are not used: the partitioner keeps the count it started with.
+  for (const auto& p : found->partitions) {
+    if (p.partition_index < 0 || p.partition_index >= partition_count()) continue;
+    partitions_[static_cast<std::size_t>(p.partition_index)].leader =
+        p.error_code == 0 || p.leader_id >= 0 ? p.leader_id : -1;
+  }
+  return success{};
+}
+
+asio::awaitable<status> producer::start() {
+  // A named vector, not a braced temporary in the co_await: g++ 12 cannot put an
+  // initializer_list's array into a coroutine frame ("array used as initializer").
+  std::vector<std::string> topics(1, topic_);
+  auto metadata = co_await cluster_.fetch_metadata(topics);
+  if (!metadata) co_return metadata.error();
+  if (auto applied = apply_metadata(metadata.value()); !applied) co_return applied.error();
+
+  if (options_.transactional_id && options_.acks != -1) {
+    co_return kpipe::error{error_kind::usage, std::string("transactions need --acks all")};
+  }
+  idempotent_ = options_.idempotence || options_.transactional_id.has_value();
+  if (idempotent_ && options_.acks != -1) {
+    // As the Java client does (KIP-679): idempotence needs every in-sync replica's ack.
+    idempotent_ = false;
+  }
+  if (idempotent_) {
+    auto any = co_await cluster_.any_connection();
+    if (!any) co_return any.error();
+    if (!any.value()->version_for(protocol::api_key::init_producer_id)) {
+      if (options_.transactional_id) {
+        co_return kpipe::error{error_kind::usage, any.value()->name() +
+                                                      " does not support transactions "
+                                                      "(no InitProducerId)"};
+      }
+      warn(any.value()->name() +
+           " does not support idempotence (no InitProducerId): producing without it; a retry "
+           "may duplicate records");
+      idempotent_ = false;
+    }
+  }
+  if (options_.transactional_id) {
+    if (auto found = co_await find_transaction_coordinator(); !found) co_return found.error();
+  }
+  if (idempotent_) {
+    if (auto init = co_await init_producer_id(false); !init) co_return init.error();
+  }
+  spawn(timer_loop());
+  co_return success{};
+}
+
+// ---- appending ----------------------------------------------------------------------------------
+
+result<append_result> producer::append(const outgoing_record& r) {
+  if (fatal_) return *fatal_;
+  if (buffered_bytes_ >= options_.buffer_bytes) return append_result::buffer_full;
+  const std::int32_t count = partition_count();
+  std::int32_t index;
+  if (r.partition) {
+    index = *r.partition;
+    if (index < 0 || index >= count) {
+      return kpipe::error{error_kind::not_found, "partition " + std::to_string(index) +
+                                                     " does not exist (topic " + topic_ + " has " +
+                                                     std::to_string(count) + " partitions, 0-" +
+                                                     std::to_string(count - 1) + ")"};
+    }
+  } else {
+    index = partitioner_.partition_for(r.key, count);
+  }
+  auto& p = partitions_[static_cast<std::size_t>(index)];
+  record::record_input in{r.key, r.value, r.headers, r.timestamp, std::nullopt};
+  std::size_t before = p.builder.size();
+  auto status = p.builder.append(in);
+  if (status == record::append_status::full) {
+    seal(index);
+    before = p.builder.size();
+    status = p.builder.append(in);
+  }
+  if (status == record::append_status::too_large) {
+    std::size_t size = (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const auto& h : r.headers) size += h.key.size() + (h.value ? h.value->size() : 0);
+    return kpipe::error{error_kind::usage, "record of " + std::to_string(size) +
+                                               " bytes does not fit into a batch of at most " +
+                                               std::to_string(options_.batch.max_batch_bytes) +
+                                               " bytes (--batch-bytes)"};
+  }
+  buffered_bytes_ += p.builder.size() - before;
+  if (p.builder.record_count() == 1) {
+    p.first_append = clock::now();
+    p.first_tag = r.tag;
+    wake_at(p.first_append + options_.linger);
+  }
+  p.last_tag = r.tag;
+  return append_result::appended;
+}
+
+void producer::seal(std::int32_t index) {
+  auto& p = partitions_[static_cast<std::size_t>(index)];
+  if (p.builder.empty()) return;
+  std::size_t open_size = p.builder.size();
+  auto b = std::make_shared<batch>();
+  b->id = next_batch_id_++;
+  b->partition = index;
+  b->record_count = static_cast<std::int32_t>(p.builder.record_count());
+  b->first_tag = p.first_tag;
+  b->last_tag = p.last_tag;
+  b->created = p.first_append;
+  // Sequence numbers are given in seal order, which is send order, so that the CRC is computed
+  // once; an epoch bump re-stamps the batches still queued.
+  std::optional<record::producer_stamp> stamp;
+  if (idempotent_ && producer_id_ >= 0) {
+    stamp = record::producer_stamp{producer_id_, producer_epoch_, p.next_sequence,
+                                   options_.transactional_id.has_value()};
+    b->sequence = p.next_sequence;
+    p.next_sequence = advance_sequence(p.next_sequence, b->record_count);
+  }
+  std::vector<std::uint8_t> spare;
+  if (!spare_buffers_.empty()) {
+    spare = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  auto sealed = p.builder.seal(stamp, std::move(spare));
+  buffered_bytes_ -= open_size;
+  if (!sealed) {
+    fail_batch(b, sealed.error());
+    return;
+  }
+  b->bytes = std::move(sealed).value();
+  buffered_bytes_ += b->bytes.size();
+  p.queue.push_back(std::move(b));
+  partitioner_.batch_sealed(index, partition_count());
+  dispatch();
+}
+
+void producer::seal_all() {
+  for (std::int32_t i = 0; i < partition_count(); ++i) seal(i);
+}
+
+asio::awaitable<void> producer::wait_for_space() {
+  while (buffered_bytes_ >= options_.buffer_bytes && !fatal_) {
+    // Open builders may hold all of the budget (many partitions, none full yet): send them.
+    if (in_flight_total_ == 0) seal_all();
+    dispatch();
+    if (buffered_bytes_ < options_.buffer_bytes || fatal_) break;
+    changed_.expires_at(clock::time_point::max());
+    co_await changed_.async_wait(use_tuple);
+  }
+}
+
+// ---- sending ----------------------------------------------------------------------------------
+
+bool producer::ready_to_send(const partition_state& p, clock::time_point now) const {
+  if (p.queue.empty() || p.leader < 0) return false;
+  if (p.retrying && p.in_flight > 0) return false;
+  if (p.blocked_until > now) return false;
+  if (p.in_flight >= options_.max_inflight) return false;
+  if (options_.transactional_id && !p.in_transaction) return false;
+  return true;
+}
+
+void producer::dispatch() {
+  if (fatal_ && !aborted_) return;
+  if (epoch_bump_needed_) {
+    if (in_flight_total_ == 0 && !epoch_bump_running_) spawn(bump_epoch());
+    return;
+  }
+  if (aborted_) return;
+  auto now = clock::now();
+  std::set<std::int32_t> nodes;
+  bool need_metadata = false;
+  bool need_txn_add = false;
+  for (const auto& p : partitions_) {
+    if (p.queue.empty()) continue;
+    if (p.leader < 0) {
+      need_metadata = true;
+      continue;
+    }
+    if (options_.transactional_id && !p.in_transaction) {
+      need_txn_add = true;
+      continue;
+    }
+    if (ready_to_send(p, now)) nodes.insert(p.leader);
+  }
+  if (need_metadata) spawn(refresh_metadata());
+  if (need_txn_add && !add_partitions_running_) spawn(add_partitions_to_transaction());
+  for (auto node : nodes) dispatch_to(node);
+}
+
+void producer::dispatch_to(std::int32_t node) {
+  auto it = connections_.find(node);
+  if (it == connections_.end() || !it->second->is_open()) {
+    if (it != connections_.end()) connections_.erase(it);
+    if (connecting_.insert(node).second) spawn(connect_to(node));
+    return;
+  }
+  auto conn = it->second;
+  auto version = conn->version_for(protocol::api_key::produce);
+  if (version) version = std::min(*version, produce_max_version);
+  if (!version || *version < produce_min_version) {
+    fatal_ = kpipe::error{
+        error_kind::protocol,
+        conn->name() + " does not support Produce v3 or later (record batches, Kafka 0.11)"};
+    notify();
+    return;
+  }
+  auto now = clock::now();
+  const auto count = static_cast<std::size_t>(partition_count());
+  while (in_flight_by_node_[node] < options_.max_inflight) {
+    std::vector<std::shared_ptr<batch>> picked;
+    std::vector<produce_partition> parts;
+    std::size_t bytes = 0;
+    // Start where the last request to any broker stopped, so that no partition waits for
+    // the others when requests fill up.
+    for (std::size_t k = 0; k < count; ++k) {
+      std::size_t i = (next_partition_ + k) % count;
+      auto& p = partitions_[i];
+      if (p.leader != node || !ready_to_send(p, now)) continue;
+      const auto& front = p.queue.front();
+      if (!picked.empty() && bytes + front->bytes.size() > options_.max_request_bytes) continue;
+      auto b = front;
+      p.queue.pop_front();
+      if (idempotent_ && !b->sequence) {
+        b->sequence = p.next_sequence;
+        p.next_sequence = advance_sequence(p.next_sequence, b->record_count);
+        record::stamp_producer(b->bytes, producer_id_, producer_epoch_, *b->sequence,
+                               options_.transactional_id.has_value());
+      }
+      ++p.in_flight;
+      bytes += b->bytes.size();
+      parts.push_back(produce_partition{static_cast<std::int32_t>(i), b->bytes});
+      picked.push_back(std::move(b));
+    }
+    if (picked.empty()) break;
+    next_partition_ = (static_cast<std::size_t>(picked.back()->partition) + 1) % count;
+    auto timeout_ms = static_cast<std::int32_t>(options_.request_timeout.count());
+    auto body = write_produce_request(*version, options_.transactional_id, options_.acks,
+                                      timeout_ms, topic_, parts);
+    // The batches are written from where they are: the request keeps them alive.
+    auto keep_alive = std::make_shared<std::vector<std::shared_ptr<batch>>>(picked);
+    // The connection's deadline is a little longer than the broker's, so that the broker's
+    // REQUEST_TIMED_OUT answer arrives before the connection gives up on it.
+    auto handle =
+        conn->start(protocol::api_key::produce, *version, std::move(body.framing),
+                    std::move(body.parts), std::move(keep_alive),
+                    options_.request_timeout + std::chrono::seconds(5), options_.acks != 0);
+    if (!handle) {
+      for (auto& b : picked) {
+        --partitions_[static_cast<std::size_t>(b->partition)].in_flight;
+        retry_later(b, handle.error(), true);
+      }
+      connections_.erase(node);
+      break;
+    }
+    ++in_flight_by_node_[node];
+    ++in_flight_total_;
+    ++stats_.requests;
+    spawn(await_produce(node, conn, std::move(handle).value(), std::move(picked), *version));
+  }
+}
+
+asio::awaitable<void> producer::await_produce(std::int32_t node,
+                                              std::shared_ptr<net::connection> conn,
+                                              net::connection::request_handle handle,
+                                              std::vector<std::shared_ptr<batch>> batches,
+                                              std::int16_t version) {
+  auto frame = co_await conn->finish(std::move(handle));
+  --in_flight_by_node_[node];
+  --in_flight_total_;
+  for (auto& b : batches) --partitions_[static_cast<std::size_t>(b->partition)].in_flight;
+  if (!frame) {
+    if (auto it = connections_.find(node); it != connections_.end() && it->second == conn) {
+      connections_.erase(it);
+    }
+    for (auto& b : batches) retry_later(b, frame.error(), true);
+  } else if (options_.acks == 0) {
+    for (auto& b : batches) deliver(b, -1);
+  } else {
+    protocol::produce::response response;
+    protocol::reader r(frame->body(), frame->body_offset);
+    if (!response.decode(r, version)) {
+      auto e = net::decode_error(*conn, protocol::api_key::produce, version, r);
+      conn->close();
+      for (auto& b : batches) retry_later(b, e, true);
+    } else {
+      for (auto& b : batches) {
+        const protocol::produce::response::partition_produce_response* answer = nullptr;
+        for (const auto& t : response.responses) {
+          for (const auto& p : t.partition_responses) {
+            if (p.index == b->partition) answer = &p;
+          }
+        }
+        if (!answer) {
+          retry_later(
+              b,
+              kpipe::error{error_kind::protocol, conn->name() + " answered without partition " +
+                                                     std::to_string(b->partition)},
+              false);
+          continue;
+        }
+        std::string why = kafka_error_text(answer->error_code, answer->error_message);
+        if (!answer->record_errors.empty() && answer->record_errors[0].batch_index_error_message) {
+          why += " (record " + std::to_string(answer->record_errors[0].batch_index) + ": " +
+                 *answer->record_errors[0].batch_index_error_message + ")";
+        }
+        handle_result(b, answer->error_code, answer->base_offset, why);
+      }
+    }
+  }
+  for (auto& p : partitions_) {
+    if (p.retrying && p.in_flight == 0 && !p.queue.empty()) p.retrying = p.in_flight > 0;
+    if (p.in_flight == 0 && p.queue.empty()) p.retrying = false;
+  }
+  notify();
+  dispatch();
+}
+
+void producer::handle_result(const std::shared_ptr<batch>& b, std::int16_t error_code,
+                             std::int64_t base_offset, const std::string& why) {
+  const auto& p = partitions_[static_cast<std::size_t>(b->partition)];
+  auto broker = "broker " + std::to_string(p.leader);
+  kpipe::error e{error_kind::kafka,
+                 "partition " + std::to_string(b->partition) + " on " + broker + ": " + why};
+  if (error_code == 0) {
+    deliver(b, base_offset);
+  } else if (error_code == code::duplicate_sequence_number && idempotent_) {
+    // The broker has this batch already (a retry of one whose answer was lost).
+    deliver(b, -1);
+  } else if ((error_code == code::out_of_order_sequence_number ||
+              error_code == code::unknown_producer_id) &&
+             idempotent_ && !options_.transactional_id) {
+    // Expected after an earlier batch of the partition failed (it is being retried); otherwise
+    // the broker lost the producer's state: start over with a new epoch.
+    if (!p.retrying) epoch_bump_needed_ = true;
+    retry_later(b, e, false);
+  } else if (error_code == code::invalid_producer_epoch || error_code == code::producer_fenced) {
+    fatal_ = e;
+    fail_batch(b, e);
+  } else if (protocol::is_retriable(error_code)) {
+    retry_later(b, e, leader_may_have_moved(error_code));
+  } else {
+    fail_batch(b, e);
+  }
+}
+
+void producer::retry_later(const std::shared_ptr<batch>& b, const kpipe::error& e, bool refresh) {
+  auto now = clock::now();
+  ++b->attempts;
+  b->last_error = e;
+  if (aborted_) {
+    fail_batch(b, *fatal_);
+    return;
+  }
+  if (b->attempts > options_.retries) {
+    fail_batch(b, kpipe::error{e.kind, e.message + " (gave up after " +
+                                           std::to_string(b->attempts) + " attempts)"});
+    return;
+  }
+  if (now - b->created >= options_.delivery_timeout) {
+    fail_batch(
+        b, kpipe::error{error_kind::timeout, e.message + " (delivery timeout of " +
+                                                 std::to_string(options_.delivery_timeout.count()) +
+                                                 " ms passed)"});
+    return;
+  }
+  auto& p = partitions_[static_cast<std::size_t>(b->partition)];
+  auto at = std::find_if(p.queue.begin(), p.queue.end(),
+                         [&](const std::shared_ptr<batch>& q) { return q->id > b->id; });
+  p.queue.insert(at, b);
+  p.retrying = true;
+  debug("retrying batch of partition " + std::to_string(b->partition) + " (sequence " +
+        (b->sequence ? std::to_string(*b->sequence) : std::string("-")) + ", attempt " +
+        std::to_string(b->attempts + 1) + "): " + e.message);
+  auto backoff = options_.retry_backoff * (1 << std::min(b->attempts - 1, 10));
+  p.blocked_until = now + std::min<clock::duration>(backoff, options_.retry_backoff_max);
+  wake_at(p.blocked_until);
+  ++stats_.retries;
+  if (refresh) spawn(refresh_metadata());
+}
+
+void producer::deliver(const std::shared_ptr<batch>& b, std::int64_t base_offset) {
+  auto latency = clock::now() - b->created;
+  stats_.records_delivered += static_cast<std::uint64_t>(b->record_count);
+  stats_.bytes_delivered += b->bytes.size();
+  ++stats_.batches_delivered;
+  stats_.latency.add(latency, static_cast<std::uint64_t>(b->record_count));
+  if (on_delivery) {
+    on_delivery(delivery{b->partition, base_offset, b->record_count, b->first_tag, b->last_tag,
+                         std::nullopt, latency, b->bytes});
+  }
+  release(b);
+}
+
+void producer::fail_batch(const std::shared_ptr<batch>& b, kpipe::error e) {
+  stats_.records_failed += static_cast<std::uint64_t>(b->record_count);
+  if (on_delivery) {
+    on_delivery(delivery{b->partition, -1, b->record_count, b->first_tag, b->last_tag, e,
+                         clock::now() - b->created, b->bytes});
+  }
+  release(b);
+  // The partition's sequence numbers now have a gap the broker would refuse: later batches go
+  // out under a new epoch. A transaction cannot skip a batch at all: it must abort.
+  if (options_.transactional_id) {
+    if (!fatal_) {
+      fatal_ = kpipe::error{e.kind, "the transaction must abort: " + e.message};
+    }
+  } else if (idempotent_ && b->sequence) {
+    epoch_bump_needed_ = true;
+  }
+}
+
+void producer::release(const std::shared_ptr<batch>& b) {
+  buffered_bytes_ -= std::min(buffered_bytes_, b->bytes.size());
+  // Keep a few buffers for the next batches: reusing them saves the page faults of fresh ones.
+  if (spare_buffers_.size() < max_spare_buffers &&
+      b->bytes.capacity() <= 2 * options_.batch.max_batch_bytes) {
+    spare_buffers_.push_back(std::move(b->bytes));
+  }
+  b->bytes = {};
+  notify();
+}
+
+void producer::expire_batches(clock::time_point now) {
+  for (auto& p : partitions_) {
+    while (!p.queue.empty() && now - p.queue.front()->created >= options_.delivery_timeout &&
+           p.in_flight == 0) {
+      auto b = p.queue.front();
+      p.queue.pop_front();
+      std::string why = b->last_error ? b->last_error->message : "not sent";
+      fail_batch(
+          b, kpipe::error{error_kind::timeout,
+                          "partition " + std::to_string(b->partition) + ": " + why +
+                              " (delivery timeout of " +
+                              std::to_string(options_.delivery_timeout.count()) + " ms passed)"});
+    }
+  }
+}
+
+void producer::fail_queued(const kpipe::error& e) {
+  for (auto& p : partitions_) {
+    while (!p.queue.empty()) {
+      auto b = p.queue.front();
+      p.queue.pop_front();
+      fail_batch(b, e);
+    }
+  }
+}
+
+// ---- flushing and ending ----------------------------------------------------------------------
+
+asio::awaitable<void> producer::flush() {
+  seal_all();
+  dispatch();
+  while (true) {
+    if (fatal_ && in_flight_total_ == 0 && !epoch_bump_running_) fail_queued(*fatal_);
+    bool queued = std::any_of(partitions_.begin(), partitions_.end(),
+                              [](const partition_state& p) { return !p.queue.empty(); });
+    if (!queued && in_flight_total_ == 0 && !epoch_bump_running_) break;
+    changed_.expires_at(clock::time_point::max());
+    co_await changed_.async_wait(use_tuple);
+  }
+}
+
+void producer::abort(const std::string& why) {
+  if (!fatal_) fatal_ = kpipe::error{error_kind::io, why};
+  aborted_ = true;
+  for (auto& p : partitions_) {
+    if (p.builder.empty()) continue;
+    std::size_t open_size = p.builder.size();
+    auto count = static_cast<std::uint64_t>(p.builder.record_count());
+    (void)p.builder.seal();
+    buffered_bytes_ -= std::min(buffered_bytes_, open_size);
+    stats_.records_failed += count;
+  }
+  fail_queued(*fatal_);
+  notify();
+}
+
+asio::awaitable<status> producer::finish(bool commit) {
+  co_await flush();
+  status result = success{};
+  if (fatal_) result = *fatal_;
+  if (options_.transactional_id) {
+    bool any_added = std::any_of(partitions_.begin(), partitions_.end(),
+                                 [](const partition_state& p) { return p.in_transaction; });
+    bool fenced = fatal_ && fatal_->message.find("PRODUCER_FENCED") != std::string::npos;
+    if (any_added && !fenced) {
+      bool committing = commit && !fatal_ && stats_.records_failed == 0;
+      auto ended = co_await end_transaction(committing);
+      if (!ended) {
+        result = ended.error();
+      } else if (!committing && result) {
+        result = kpipe::error{error_kind::kafka, std::string("the transaction was aborted")};
+      }
+    }
+  }
+  stopping_ = true;
+  timer_.cancel();
+  while (tasks_ > 0) {
+    changed_.expires_at(clock::time_point::max());
+    co_await changed_.async_wait(use_tuple);
+  }
+  co_return result;
+}
+
+// ---- timers -----------------------------------------------------------------------------------
+
+void producer::wake_at(clock::time_point when) {
+  if (when >= timer_due_) return;
+  timer_due_ = when;
+  timer_.expires_at(when);  // cancels the loop's wait, which then waits for the new time
+}
+
+asio::awaitable<void> producer::timer_loop() {
+  while (!stopping_) {
+    if (timer_due_ != clock::time_point::max() || timer_.expiry() != timer_due_) {
+      timer_.expires_at(timer_due_);
+    }
+    co_await timer_.async_wait(use_tuple);
+    if (stopping_) break;
+    auto now = clock::now();
+    if (now < timer_due_) continue;
+    timer_due_ = clock::time_point::max();
+    auto due = clock::time_point::max();
+    for (std::int32_t i = 0; i < partition_count(); ++i) {
+      auto& p = partitions_[static_cast<std::size_t>(i)];
+      if (!p.builder.empty()) {
+        if (p.first_append + options_.linger <= now) {
+          seal(i);
+        } else {
+          due = std::min(due, p.first_append + options_.linger);
+        }
+      }
+    }
+    expire_batches(now);
+    for (const auto& p : partitions_) {
+      if (p.queue.empty()) continue;
+      if (p.blocked_until > now) due = std::min(due, p.blocked_until);
+      due = std::min(due, p.queue.front()->created + options_.delivery_timeout);
+    }
+    if (due < timer_due_) timer_due_ = due;
+    dispatch();
+  }
+}
+
+// ---- connections and metadata -------------------------------------------------------------------
+
+asio::awaitable<void> producer::connect_to(std::int32_t node) {
+  auto conn = co_await cluster_.connection_to(node);
+  connecting_.erase(node);
+  if (stopping_) co_return;
+  if (conn) {
+    connections_[node] = conn.value();
+  } else {
+    // The leader cannot be reached: its partitions wait a backoff, the metadata may say that
+    // another broker leads them now.
+    auto until = clock::now() + options_.retry_backoff_max;
+    for (auto& p : partitions_) {
+      if (p.leader != node) continue;
+      p.blocked_until = until;
+      for (auto& b : p.queue) b->last_error = conn.error();
+    }
+    wake_at(until);
+    spawn(refresh_metadata());
+  }
+  dispatch();
+}
+
+asio::awaitable<void> producer::refresh_metadata() {
+  if (metadata_refresh_running_) {
+    metadata_refresh_wanted_ = true;
+    co_return;
+  }
+  metadata_refresh_running_ = true;
+  do {
+    metadata_refresh_wanted_ = false;
+    // Give the cluster a moment to elect a new leader before asking.
+    asio::steady_timer pause(executor_, options_.retry_backoff);
+    co_await pause.async_wait(use_tuple);
+    if (stopping_) break;
+    std::vector<std::string> topics(1, topic_);
+    auto metadata = co_await cluster_.fetch_metadata(topics);
+    if (metadata) {
+      (void)apply_metadata(metadata.value());
+    } else {
+      warn("metadata refresh failed: " + metadata.error().message);
+      bool pending = std::any_of(partitions_.begin(), partitions_.end(),
+                                 [](const partition_state& p) { return !p.queue.empty(); });
+      metadata_refresh_wanted_ = pending && !aborted_;
+      if (metadata_refresh_wanted_) {
+        asio::steady_timer wait(executor_, options_.retry_backoff_max);
+        co_await wait.async_wait(use_tuple);
+      }
+    }
+  } while (metadata_refresh_wanted_ && !stopping_);
+  metadata_refresh_running_ = false;
+  dispatch();
+}
+
+// ---- idempotence and transactions -------------------------------------------------------------
+
+asio::awaitable<result<std::shared_ptr<net::connection>>> producer::coordinator_connection() {
+  if (!options_.transactional_id) co_return co_await cluster_.any_connection();
+  if (!coordinator_) {
+    if (auto found = co_await find_transaction_coordinator(); !found) co_return found.error();
+  }
+  co_return co_await cluster_.connection_to(*coordinator_);
+}
+
+asio::awaitable<status> producer::find_transaction_coordinator() {
+  namespace fc = protocol::find_coordinator;
+  kpipe::error last{error_kind::kafka, std::string("FindCoordinator: no answer")};
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (attempt > 0) {
+      asio::steady_timer pause(executor_, options_.retry_backoff * attempt);
+      co_await pause.async_wait(use_tuple);
+    }
+    auto conn = co_await cluster_.any_connection();
+    if (!conn) co_return conn.error();
+    auto version = conn.value()->version_for(protocol::api_key::find_coordinator);
+    if (!version || *version < 1) {
+      co_return kpipe::error{error_kind::usage, conn.value()->name() +
+                                                    " does not support transactions "
+                                                    "(FindCoordinator v1)"};
+    }
+    fc::request request;
+    request.key = *options_.transactional_id;
+    request.key_type = 1;  // transaction
+    request.coordinator_keys.assign(1, *options_.transactional_id);
+    auto response = co_await conn.value()->request(request, version);
+    if (!response) co_return response.error();
+    std::int16_t error = response->error_code;
+    std::int32_t node = response->node_id;
+    if (*version >= 4) {
+      if (response->coordinators.empty()) co_return last;
+      error = response->coordinators[0].error_code;
+      node = response->coordinators[0].node_id;
+    }
+    if (error == 0) {
+      coordinator_ = node;
+      co_return success{};
+    }
+    last = kpipe::error{error_kind::kafka, "FindCoordinator for transactional id " +
+                                               *options_.transactional_id + ": " +
+                                               kafka_error_text(error)};
+    if (!coordinator_retriable(error)) co_return last;
+  }
+  co_return last;
+}
+
+asio::awaitable<status> producer::init_producer_id(bool bump) {
+  namespace ipi = protocol::init_producer_id;
+  kpipe::error last{error_kind::kafka, std::string("InitProducerId: no answer")};
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (attempt > 0) {
+      asio::steady_timer pause(executor_, options_.retry_backoff * attempt);
+      co_await pause.async_wait(use_tuple);
+    }
+    auto conn = co_await coordinator_connection();
+    if (!conn) {
+      last = conn.error();
+      continue;
+    }
+    auto version = conn.value()->version_for(protocol::api_key::init_producer_id);
+    if (!version)
+      co_return kpipe::error{error_kind::usage, std::string("InitProducerId is not supported")};
+    ipi::request request;
+    request.transactional_id = options_.transactional_id;
+    request.transaction_timeout_ms =
+        static_cast<std::int32_t>(options_.transaction_timeout.count());
+    // KIP-360: v3+ bumps the epoch of the producer id we have; older brokers hand out a new id.
+    if (bump && *version >= 3) {
+      request.producer_id = producer_id_;
+      request.producer_epoch = producer_epoch_;
+    }
+    auto response = co_await conn.value()->request(request, version);
+    if (!response) {
+      last = response.error();
+      continue;
+    }
+    if (response->error_code == 0) {
+      producer_id_ = response->producer_id;
+      producer_epoch_ = response->producer_epoch;
+      co_return success{};
+    }
+    last = kpipe::error{error_kind::kafka, "InitProducerId from " + conn.value()->name() + ": " +
+                                               kafka_error_text(response->error_code)};
+    if (response->error_code == code::not_coordinator ||
+        response->error_code == code::coordinator_not_available) {
+      coordinator_.reset();
+    }
+    if (!coordinator_retriable(response->error_code) &&
+        !protocol::is_retriable(response->error_code)) {
+      co_return last;
+    }
+  }
+  co_return last;
+}
+
+asio::awaitable<void> producer::bump_epoch() {
+  epoch_bump_running_ = true;
+  auto bumped = co_await init_producer_id(true);
+  epoch_bump_running_ = false;
+  epoch_bump_needed_ = false;
+  if (!bumped) {
+    fatal_ = kpipe::error{bumped.error().kind,
+                          "could not reset the idempotent producer: " + bumped.error().message};
+  } else {
+    ++stats_.epoch_bumps;
+    debug("producer epoch bumped: id " + std::to_string(producer_id_) + " epoch " +
+          std::to_string(producer_epoch_));
+    for (auto& p : partitions_) {
+      p.next_sequence = 0;
+      p.retrying = false;
+      for (auto& b : p.queue) b->sequence.reset();
+    }
+  }
+  notify();
+  dispatch();
+}
+
+asio::awaitable<void> producer::add_partitions_to_transaction() {
+  namespace ap = protocol::add_partitions_to_txn;
+  add_partitions_running_ = true;
+  for (int attempt = 0; attempt < 20 && !fatal_; ++attempt) {
+    std::vector<std::int32_t> wanted;
+    for (std::int32_t i = 0; i < partition_count(); ++i) {
+      const auto& p = partitions_[static_cast<std::size_t>(i)];
+      if (!p.in_transaction && !p.queue.empty()) wanted.push_back(i);
+    }
+    if (wanted.empty()) break;
+    auto conn = co_await coordinator_connection();
+    if (!conn) {
+      fatal_ = conn.error();
+      break;
+    }
+    auto version = conn.value()->version_for(protocol::api_key::add_partitions_to_txn);
+    if (!version) {
+      fatal_ = kpipe::error{error_kind::usage, std::string("AddPartitionsToTxn is not supported")};
+      break;
+    }
+    // v4+ carries several transactions and is meant for brokers (KIP-890); clients send v3.
+    version = std::min<std::int16_t>(*version, 3);
+    ap::request request;
+    request.v3_and_below_transactional_id = *options_.transactional_id;
+    request.v3_and_below_producer_id = producer_id_;
+    request.v3_and_below_producer_epoch = producer_epoch_;
+    request.v3_and_below_topics.resize(1);
+    request.v3_and_below_topics[0].name = topic_;
+    request.v3_and_below_topics[0].partitions = wanted;
+    auto response = co_await conn.value()->request(request, version);
+    if (!response) {
+      coordinator_.reset();
+      continue;
+    }
+    bool retry = false;
+    for (const auto& t : response->results_by_topic_v3_and_below) {
+      for (const auto& r : t.results_by_partition) {
+        if (r.partition_index < 0 || r.partition_index >= partition_count()) continue;
+        if (r.partition_error_code == 0) {
+          partitions_[static_cast<std::size_t>(r.partition_index)].in_transaction = true;
+        } else if (coordinator_retriable(r.partition_error_code) ||
+                   protocol::is_retriable(r.partition_error_code)) {
+          retry = true;
+          if (r.partition_error_code == code::not_coordinator) coordinator_.reset();
+        } else if (r.partition_error_code != 69) {  // OPERATION_NOT_ATTEMPTED: another failed
+          fatal_ = kpipe::error{error_kind::kafka, "AddPartitionsToTxn for partition " +
+                                                       std::to_string(r.partition_index) + ": " +
+                                                       kafka_error_text(r.partition_error_code)};
+        }
+      }
+    }
+    if (!retry) {
+      attempt = -1;  // added: look again for partitions that got batches meanwhile
+      continue;
+    }
+    asio::steady_timer pause(executor_, options_.retry_backoff);
+    co_await pause.async_wait(use_tuple);
+  }
+  add_partitions_running_ = false;
+  notify();
+  dispatch();
+}
+
+asio::awaitable<status> producer::end_transaction(bool commit) {
+  namespace et = protocol::end_txn;
+  kpipe::error last{error_kind::kafka, std::string("EndTxn: no answer")};
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (attempt > 0) {
+      asio::steady_timer pause(executor_, options_.retry_backoff * std::min(attempt, 10));
+      co_await pause.async_wait(use_tuple);
+    }
+    auto conn = co_await coordinator_connection();
+    if (!conn) {
+      last = conn.error();
+      coordinator_.reset();
+      continue;
+    }
+    et::request request;
+    request.transactional_id = *options_.transactional_id;
+    request.producer_id = producer_id_;
+    request.producer_epoch = producer_epoch_;
+    request.committed = commit;
+    auto version = conn.value()->version_for(protocol::api_key::end_txn);
+    if (!version) co_return kpipe::error{error_kind::usage, std::string("EndTxn is not supported")};
+    auto response = co_await conn.value()->request(request, version);
+    if (!response) {
+      last = response.error();
+      continue;
+    }
+    if (response->error_code == 0) co_return success{};
+    last = kpipe::error{error_kind::kafka,
+                        std::string(commit ? "committing" : "aborting") +
+                            " the transaction: " + kafka_error_text(response->error_code)};
+    if (response->error_code == code::not_coordinator) coordinator_.reset();
+    if (!coordinator_retriable(response->error_code)) co_return last;
+  }
+  co_return last;
+}
+
+}  // namespace kpipe::client
