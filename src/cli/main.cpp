@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "consume_command.hpp"
 #include "decode_command.hpp"
 #include "exit_codes.hpp"
 #include "global_options.hpp"
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   register_global_options(app, global);
   metadata_options metadata;
   auto* metadata_cmd = register_metadata(app, metadata);
+  consume_options consume;
+  auto* consume_cmd = register_consume(app, consume);
   produce_options produce;
   auto* produce_cmd = register_produce(app, produce);
   decode_options decode;
@@ -61,5 +64,6 @@ int main(int argc, char** argv) {
   if (metadata_cmd->parsed()) return run_metadata(global, metadata);
   if (decode_cmd->parsed()) return run_decode(global, decode);
   if (produce_cmd->parsed()) return run_produce(global, produce);
+  if (consume_cmd->parsed()) return run_consume(global, consume);
   return exit_usage;
 }

@@ -1,0 +1,38 @@
+#pragma once
+// kpipe consume: records of a topic to stdout (CLI.md "consume").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "global_options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace kpipe::cli {
+
+struct consume_options {
+  std::vector<std::string> topics;
+  std::vector<std::int32_t> partitions;
+  std::string offset = "beginning";
+  bool offset_given = false;
+  bool exit_at_end = false;
+  std::optional<std::uint64_t> count;
+  std::optional<std::string> format;
+  bool json = false;
+  std::optional<std::string> delimiter;
+  std::optional<std::string> key_delimiter;
+  std::string key_encoding = "auto";
+  std::string value_encoding = "auto";
+  std::string isolation = "read-committed";
+  bool print_control_records = false;
+  bool unbuffered = false;
+};
+
+CLI::App* register_consume(CLI::App& app, consume_options& options);
+int run_consume(const global_options& global, const consume_options& options);
+
+}  // namespace kpipe::cli

@@ -1,0 +1,312 @@
+#include "client/fetcher.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "protocol/generated/api_table.hpp"
+#include "protocol/generated/error_table.hpp"
+#include "protocol/generated/fetch.hpp"
+
+namespace kpipe::client {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Fetch v13+ names topics by id (KIP-516), which brokers without topic ids cannot serve.
+constexpr std::int16_t fetch_max_version = 12;
+constexpr std::size_t max_ready_answers = 4;
+
+bool leader_may_have_moved(std::int16_t code) {
+  return code == 3 || code == 5 || code == 6 || code == 74 || code == 75 || code == 100;
+}
+
+// The control record types of transaction markers (KIP-98).
+bool is_abort_marker(const record::record_batch& batch) {
+  if (!batch.control() || batch.records.empty()) return false;
+  const auto& control = batch.records.front().control;
+  return control && control->type == record::control_type::abort;
+}
+
+}  // namespace
+
+fetcher::fetcher(asio::any_io_executor executor, cluster& cluster, std::string topic,
+                 fetcher_options options)
+    : executor_(executor),
+      cluster_(cluster),
+      topic_(std::move(topic)),
+      options_(options),
+      wake_(executor, asio::steady_timer::time_point::max()),
+      alive_(std::make_shared<bool>(true)) {}
+
+fetcher::~fetcher() { *alive_ = false; }
+
+void fetcher::spawn(asio::awaitable<void> work) {
+  asio::co_spawn(executor_, std::move(work), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+}
+
+void fetcher::assign(std::vector<fetch_position> positions) {
+  ++assignment_generation_;
+  std::map<std::int32_t, partition_state> next;
+  for (const auto& p : positions) {
+    partition_state s;
+    s.offset = p.offset;
+    s.stop = p.stop;
+    if (auto old = partitions_.find(p.partition); old != partitions_.end()) {
+      s.leader = old->second.leader;
+    }
+    next[p.partition] = s;
+  }
+  partitions_ = std::move(next);
+  ready_.clear();
+  busy_nodes_.clear();
+  need_refresh_ = std::any_of(partitions_.begin(), partitions_.end(),
+                              [](const auto& p) { return p.second.leader < 0; });
+  wake_.cancel();
+}
+
+bool fetcher::done() const {
+  if (partitions_.empty()) return false;
+  return std::all_of(partitions_.begin(), partitions_.end(), [](const auto& p) {
+    return p.second.stop && p.second.offset >= *p.second.stop;
+  });
+}
+
+std::optional<std::int64_t> fetcher::position(std::int32_t partition) const {
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return std::nullopt;
+  return it->second.offset;
+}
+
+void fetcher::start_fetches() {
+  if (need_refresh_ && !refreshing_) {
+    refreshing_ = true;
+    spawn(refresh_leaders());
+  }
+  if (ready_.size() >= max_ready_answers) return;
+  std::map<std::int32_t, std::vector<std::int32_t>> by_node;
+  for (auto& [partition, state] : partitions_) {
+    if (state.in_flight || state.leader < 0) continue;
+    if (state.stop && state.offset >= *state.stop) continue;
+    by_node[state.leader].push_back(partition);
+  }
+  for (auto& [node, partitions] : by_node) {
+    if (!busy_nodes_.insert(node).second) continue;
+    for (auto p : partitions) partitions_[p].in_flight = true;
+    spawn(fetch_from(node, std::move(partitions)));
+  }
+}
+
+asio::awaitable<result<fetched>> fetcher::next() {
+  auto alive = alive_;
+  while (true) {
+    start_fetches();
+    if (!ready_.empty()) {
+      auto answer = std::move(ready_.front());
+      ready_.pop_front();
+      start_fetches();
+      co_return answer;
+    }
+    if (done()) co_return fetched{};
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    co_await wake_.async_wait(use_tuple);
+    if (!*alive) co_return kpipe::error{error_kind::io, std::string("fetcher closed")};
+  }
+}
+
+asio::awaitable<void> fetcher::refresh_leaders() {
+  auto alive = alive_;
+  asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
+  co_await pause.async_wait(use_tuple);
+  if (!*alive) co_return;
+  std::vector<std::string> topics(1, topic_);
+  auto metadata = co_await cluster_.fetch_metadata(topics);
+  if (!*alive) co_return;
+  refreshing_ = false;
+  if (!metadata) {
+    if (on_warning) on_warning("metadata refresh failed: " + metadata.error().message);
+  } else {
+    need_refresh_ = false;
+    for (const auto& t : metadata->topics) {
+      if (!t.name || *t.name != topic_) continue;
+      for (const auto& p : t.partitions) {
+        auto it = partitions_.find(p.partition_index);
+        if (it == partitions_.end()) continue;
+        it->second.leader = p.leader_id;
+        if (p.leader_id < 0) need_refresh_ = true;
+      }
+    }
+  }
+  wake_.cancel();
+}
+
+asio::awaitable<void> fetcher::fetch_from(std::int32_t node, std::vector<std::int32_t> asked) {
+  auto alive = alive_;
+  auto generation = assignment_generation_;
+  auto finish = [&](std::optional<result<fetched>> answer) {
+    if (!*alive || generation != assignment_generation_) return;
+    busy_nodes_.erase(node);
+    for (auto p : asked) {
+      if (auto it = partitions_.find(p); it != partitions_.end()) it->second.in_flight = false;
+    }
+    if (answer) ready_.push_back(std::move(*answer));
+    wake_.cancel();
+  };
+
+  auto conn = co_await cluster_.connection_to(node);
+  if (!*alive) co_return;
+  if (!conn) {
+    if (on_warning) on_warning(conn.error().message + " (retrying)");
+    need_refresh_ = true;
+    asio::steady_timer pause(executor_, std::chrono::milliseconds(500));
+    co_await pause.async_wait(use_tuple);
+    finish(std::nullopt);
+    co_return;
+  }
+  auto version = conn.value()->version_for(protocol::api_key::fetch);
+  if (version) version = std::min(*version, fetch_max_version);
+  if (!version || (options_.read_committed && *version < 4)) {
+    finish(kpipe::error{error_kind::protocol,
+                        conn.value()->name() + " does not support Fetch v4 (Kafka 0.11)"});
+    co_return;
+  }
+  protocol::fetch::request request;
+  request.replica_id = -1;
+  request.max_wait_ms = static_cast<std::int32_t>(options_.max_wait.count());
+  request.min_bytes = options_.min_bytes;
+  request.max_bytes = options_.max_bytes;
+  request.isolation_level = options_.read_committed ? 1 : 0;
+  request.session_id = 0;
+  request.session_epoch = -1;  // no fetch session (KIP-227): every fetch is a full one
+  request.topics.resize(1);
+  request.topics[0].topic = topic_;
+  for (auto p : asked) {
+    protocol::fetch::request::partition_data d;
+    d.partition = p;
+    d.fetch_offset = partitions_[p].offset;
+    d.partition_max_bytes = options_.partition_max_bytes;
+    request.topics[0].partitions.push_back(d);
+  }
+  auto response = co_await conn.value()->request(request, version);
+  if (!*alive) co_return;
+  if (generation != assignment_generation_) co_return;
+  if (!response) {
+    if (on_warning) on_warning(response.error().message + " (retrying)");
+    need_refresh_ = true;
+    asio::steady_timer pause(executor_, std::chrono::milliseconds(200));
+    co_await pause.async_wait(use_tuple);
+    finish(std::nullopt);
+    co_return;
+  }
+  auto owned = std::make_shared<protocol::fetch::response>(std::move(response).value());
+  finish(decode(node, owned, *version, asked));
+}
+
+result<fetched> fetcher::decode(std::int32_t node,
+                                const std::shared_ptr<protocol::fetch::response>& response,
+                                std::int16_t, const std::vector<std::int32_t>&) {
+  fetched out;
+  out.frame = response;
+  if (response->error_code != 0) {
+    return kpipe::error{error_kind::kafka,
+                        "Fetch from broker " + std::to_string(node) + ": " +
+                            std::string(protocol::error_name(response->error_code))};
+  }
+  record::read_options read;
+  read.fail_on_crc_mismatch = options_.check_crcs;
+  read.max_decompressed_bytes =
+      std::max<std::size_t>(record::default_max_decompressed_bytes,
+                            static_cast<std::size_t>(options_.partition_max_bytes) * 4);
+  for (auto& topic : response->responses) {
+    if (topic.topic != topic_) continue;
+    for (auto& p : topic.partitions) {
+      auto it = partitions_.find(p.partition_index);
+      if (it == partitions_.end()) continue;
+      auto& state = it->second;
+      if (p.error_code != 0) {
+        if (leader_may_have_moved(p.error_code)) {
+          state.leader = -1;
+          need_refresh_ = true;
+          continue;
+        }
+        if (p.error_code == 1 && p.log_start_offset >= 0) {  // OFFSET_OUT_OF_RANGE
+          if (on_warning) {
+            on_warning("partition " + std::to_string(p.partition_index) + ": offset " +
+                       std::to_string(state.offset) + " is out of range; continuing at " +
+                       std::to_string(p.log_start_offset));
+          }
+          state.offset = p.log_start_offset;
+          continue;
+        }
+        return kpipe::error{p.error_code == 29 ? error_kind::auth : error_kind::kafka,
+                            "Fetch of partition " + std::to_string(p.partition_index) +
+                                " from broker " + std::to_string(node) + ": " +
+                                std::string(protocol::error_name(p.error_code))};
+      }
+      if (!p.records || p.records->empty()) continue;
+      auto read_result = record::read_batches(*p.records, read);
+      if (read_result.error) {
+        return kpipe::error{read_result.error->kind,
+                            "partition " + std::to_string(p.partition_index) + " at offset " +
+                                std::to_string(state.offset) + ": " + read_result.error->message};
+      }
+      // Aborted transactions by first offset; producers move into `aborting` once their first
+      // aborted offset is reached and out again at their ABORT marker.
+      std::vector<std::pair<std::int64_t, std::int64_t>> aborted;  // first offset, producer
+      if (options_.read_committed && p.aborted_transactions) {
+        for (const auto& a : *p.aborted_transactions)
+          aborted.emplace_back(a.first_offset, a.producer_id);
+        std::sort(aborted.begin(), aborted.end());
+      }
+      std::size_t next_aborted = 0;
+      std::set<std::int64_t> aborting;
+      partition_records records;
+      records.partition = p.partition_index;
+      records.high_watermark = p.high_watermark;
+      std::int64_t next_offset = state.offset;
+      for (auto& batch : read_result.batches) {
+        std::int64_t last = batch.last_offset();
+        while (next_aborted < aborted.size() && aborted[next_aborted].first <= last) {
+          aborting.insert(aborted[next_aborted].second);
+          ++next_aborted;
+        }
+        if (last < state.offset) continue;
+        next_offset = std::max(next_offset, last + 1);
+        bool skip = false;
+        if (options_.read_committed && batch.transactional()) {
+          if (batch.control()) {
+            if (is_abort_marker(batch)) aborting.erase(batch.producer_id);
+          } else if (aborting.count(batch.producer_id) != 0) {
+            skip = true;
+          }
+        }
+        if (batch.control() && !options_.control_records) skip = true;
+        if (skip) continue;
+        auto& recs = batch.records;
+        recs.erase(std::remove_if(recs.begin(), recs.end(),
+                                  [&](const record::record& r) {
+                                    return r.offset < state.offset ||
+                                           (state.stop && r.offset >= *state.stop);
+                                  }),
+                   recs.end());
+        if (!recs.empty()) records.batches.push_back(std::move(batch));
+      }
+      if (read_result.batches.empty() && read_result.truncated &&
+          options_.partition_max_bytes < options_.max_bytes) {
+        // One batch is larger than we asked for (brokers before KIP-74 send nothing then).
+        options_.partition_max_bytes =
+            std::min(options_.max_bytes, options_.partition_max_bytes * 2);
+      }
+      state.offset = next_offset;
+      if (!records.batches.empty()) out.partitions.push_back(std::move(records));
+    }
+  }
+  return out;
+}
+
+}  // namespace kpipe::client
