@@ -8,6 +8,7 @@
 #include "exit_codes.hpp"
 #include "global_options.hpp"
 #include "metadata_command.hpp"
+#include "offsets_command.hpp"
 #include "output.hpp"
 #include "produce_command.hpp"
 
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   register_global_options(app, global);
   metadata_options metadata;
   auto* metadata_cmd = register_metadata(app, metadata);
+  offsets_options offsets;
+  auto* offsets_cmd = register_offsets(app, offsets);
   consume_options consume;
   auto* consume_cmd = register_consume(app, consume);
   produce_options produce;
@@ -65,5 +68,6 @@ int main(int argc, char** argv) {
   if (decode_cmd->parsed()) return run_decode(global, decode);
   if (produce_cmd->parsed()) return run_produce(global, produce);
   if (consume_cmd->parsed()) return run_consume(global, consume);
+  if (offsets_cmd->parsed()) return run_offsets(global, offsets);
   return exit_usage;
 }
