@@ -9,13 +9,17 @@
 
 #include "client/cluster.hpp"
 #include "client/fetcher.hpp"
+#include "client/group_member.hpp"
+#include "client/group_offsets.hpp"
 #include "client/list_offsets.hpp"
 #include "event_loop.hpp"
 #include "exit_codes.hpp"
 #include "format/envelope.hpp"
 #include "format/record_format.hpp"
 #include "output.hpp"
+#include "parse/duration.hpp"
 #include "parse/escapes.hpp"
+#include "parse/offset_spec.hpp"
 
 namespace kpipe::cli {
 
@@ -24,51 +28,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t flush_bytes = 1 << 20;
-
-// The start of consumption for one partition, from -o (the forms that need no time lookup:
-// beginning, end, N, -N, +N).
-struct start_rule {
-  enum class kind { beginning, end, absolute, from_end, from_start } what = kind::beginning;
-  std::int64_t value = 0;
-};
-
-result<start_rule> parse_start(const std::string& text) {
-  start_rule rule;
-  if (text == "beginning" || text == "earliest") return rule;
-  if (text == "end" || text == "latest") {
-    rule.what = start_rule::kind::end;
-    return rule;
-  }
-  std::string_view digits = text;
-  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
-    rule.what = digits[0] == '-' ? start_rule::kind::from_end : start_rule::kind::from_start;
-    digits.remove_prefix(1);
-  } else {
-    rule.what = start_rule::kind::absolute;
-  }
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), rule.value);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() ||
-      rule.value < 0) {
-    return error{error_kind::usage, "-o '" + text + "': expected beginning, end, N, -N or +N"};
-  }
-  return rule;
-}
-
-std::int64_t start_offset(const start_rule& rule, std::int64_t earliest, std::int64_t latest) {
-  switch (rule.what) {
-    case start_rule::kind::beginning:
-      return earliest;
-    case start_rule::kind::end:
-      return latest;
-    case start_rule::kind::absolute:
-      return std::clamp(rule.value, earliest, latest);
-    case start_rule::kind::from_end:
-      return std::max(earliest, latest - rule.value);
-    case start_rule::kind::from_start:
-      return std::min(latest, earliest + rule.value);
-  }
-  return earliest;
-}
 
 class consume_run {
  public:
@@ -79,8 +38,14 @@ class consume_run {
         cluster_(io.get_executor(), global.broker_list, global.connection_options()) {}
 
   asio::awaitable<int> run();
+  void stop() { stopping_ = true; }
 
  private:
+  asio::awaitable<result<std::vector<client::fetch_position>>> positions_for(
+      const std::map<std::int32_t, std::int32_t>& leaders,
+      const std::vector<std::int32_t>& partitions,
+      const std::map<std::int32_t, client::committed_offset>& committed);
+  asio::awaitable<status> commit_written(bool force);
   status prepare_output();
   bool emit(const record::record_batch& batch, const record::record& r, std::int32_t partition);
   bool flush();
@@ -96,6 +61,16 @@ class consume_run {
   bool line_buffered_ = false;
   std::string out_;
   std::uint64_t written_ = 0;
+  offset_spec spec_;
+  bool group_mode_ = false;
+  bool stopping_ = false;
+  std::size_t assigned_ = 0;
+  client::group_member* member_ = nullptr;
+  // Per partition: the next offset after what reached stdout, and after what was committed.
+  std::map<std::int32_t, std::int64_t> written_next_;
+  std::map<std::int32_t, std::int64_t> committed_next_;
+  std::chrono::milliseconds commit_interval_{200};
+  std::chrono::steady_clock::time_point last_commit_{};
 };
 
 status consume_run::prepare_output() {
@@ -161,19 +136,136 @@ bool consume_run::flush() {
   return ok;
 }
 
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Where each partition starts (and stops): -o resolved with ListOffsets (earliest, latest, and a
+// time lookup for @TIME points), a group's committed offsets first when there are any, and -e's
+// end offsets taken now.
+asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positions_for(
+    const std::map<std::int32_t, std::int32_t>& leaders,
+    const std::vector<std::int32_t>& partitions,
+    const std::map<std::int32_t, client::committed_offset>& committed) {
+  const std::string& topic = options_.topics[0];
+  bool read_committed = options_.isolation != "read-uncommitted";
+  auto query = [&](std::int64_t timestamp) {
+    std::map<std::int32_t, std::int64_t> q;
+    for (auto p : partitions) q[p] = timestamp;
+    return q;
+  };
+  auto earliest = co_await client::list_offsets(cluster_, topic, leaders,
+                                                query(client::earliest_timestamp), read_committed);
+  if (!earliest) co_return earliest.error();
+  auto latest = co_await client::list_offsets(cluster_, topic, leaders,
+                                              query(client::latest_timestamp), read_committed);
+  if (!latest) co_return latest.error();
+  std::map<std::int32_t, client::offset_answer> start_times;
+  std::map<std::int32_t, client::offset_answer> stop_times;
+  if (spec_.start.what == offset_point::kind::time) {
+    auto found = co_await client::list_offsets(cluster_, topic, leaders, query(spec_.start.value),
+                                               read_committed);
+    if (!found) co_return found.error();
+    start_times = std::move(found).value();
+  }
+  if (spec_.stop && spec_.stop->what == offset_point::kind::time) {
+    auto found = co_await client::list_offsets(cluster_, topic, leaders, query(spec_.stop->value),
+                                               read_committed);
+    if (!found) co_return found.error();
+    stop_times = std::move(found).value();
+  }
+  std::vector<client::fetch_position> positions;
+  for (auto p : partitions) {
+    partition_bounds bounds;
+    bounds.earliest = earliest->at(p).offset;
+    bounds.latest = latest->at(p).offset;
+    auto c = committed.find(p);
+    bool has_committed = c != committed.end() && c->second.offset >= 0;
+    if (has_committed) bounds.committed = c->second.offset;
+    if (auto t = start_times.find(p); t != start_times.end() && t->second.offset >= 0) {
+      bounds.start_time_offset = t->second.offset;
+    }
+    if (auto t = stop_times.find(p); t != stop_times.end() && t->second.offset >= 0) {
+      bounds.stop_time_offset = t->second.offset;
+    }
+    client::fetch_position position;
+    position.partition = p;
+    if (group_mode_ && has_committed) {
+      // A group goes on where it left off; -o only says where partitions without a commit start.
+      position.offset = std::clamp(c->second.offset, bounds.earliest, bounds.latest);
+      if (spec_.stop) {
+        offset_spec stop_only{offset_point{}, spec_.stop};
+        auto r = resolve(stop_only, bounds);
+        if (!r) co_return r.error();
+        position.stop = r->stop;
+      }
+    } else {
+      if (spec_.start.what == offset_point::kind::stored && !group_mode_) {
+        co_return error{error_kind::usage, std::string("-o stored needs a group (-G)")};
+      }
+      auto r = resolve(spec_, bounds);
+      if (!r) co_return r.error();
+      position.offset = r->start;
+      position.stop = r->stop;
+    }
+    // -e: the end offsets taken now (the last stable offset under read_committed).
+    if (options_.exit_at_end) {
+      position.stop = position.stop ? std::min(*position.stop, bounds.latest) : bounds.latest;
+    }
+    positions.push_back(position);
+  }
+  co_return positions;
+}
+
+asio::awaitable<status> consume_run::commit_written(bool force) {
+  if (!member_ || options_.commit == "none") co_return success{};
+  if (!force && options_.commit != "after-write" && !options_.commit.starts_with("interval:")) {
+    co_return success{};
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_commit_ < commit_interval_) co_return success{};
+  std::map<std::int32_t, std::int64_t> changed;
+  for (const auto& [p, next] : written_next_) {
+    auto it = committed_next_.find(p);
+    if (it == committed_next_.end() || it->second != next) changed[p] = next;
+  }
+  last_commit_ = now;
+  if (changed.empty()) co_return success{};
+  auto done = co_await member_->commit(options_.topics[0], changed);
+  if (done) {
+    for (const auto& [p, next] : changed) committed_next_[p] = next;
+  }
+  co_return done;
+}
+
 asio::awaitable<int> consume_run::run() {
   if (auto prepared = prepare_output(); !prepared) {
     std::cerr << "kpipe: consume: " << prepared.error().message << '\n';
     co_return exit_usage;
   }
   if (options_.topics.size() != 1) {
-    std::cerr << "kpipe: consume: one topic (-t) at a time for now\n";
+    std::cerr << "kpipe: consume: one topic at a time for now\n";
     co_return exit_usage;
   }
-  auto rule = parse_start(options_.offset);
-  if (!rule) {
-    std::cerr << "kpipe: consume: " << rule.error().message << '\n';
+  group_mode_ = options_.group.has_value();
+  std::string offset_text = options_.offset.value_or(group_mode_ ? "end" : "beginning");
+  auto spec = parse_offset_spec(offset_text, now_ms());
+  if (!spec) {
+    std::cerr << "kpipe: consume: -o: " << spec.error().message << '\n';
     co_return exit_usage;
+  }
+  spec_ = spec.value();
+  if (options_.commit.starts_with("interval:")) {
+    auto d = parse_duration(options_.commit.substr(9));
+    if (!d) {
+      std::cerr << "kpipe: consume: --commit " << options_.commit << ": bad duration\n";
+      co_return exit_usage;
+    }
+    commit_interval_ = *d;
+  } else if (options_.commit == "after-write") {
+    commit_interval_ = std::chrono::milliseconds(200);
   }
   const std::string& topic = options_.topics[0];
   std::vector<std::string> topics(1, topic);
@@ -187,71 +279,97 @@ asio::awaitable<int> consume_run::run() {
     std::cerr << "kpipe: consume: " << leaders.error().message << '\n';
     co_return exit_code_for(leaders.error());
   }
-  std::vector<std::int32_t> partitions = options_.partitions;
-  if (partitions.empty()) {
-    for (const auto& [p, leader] : leaders.value()) partitions.push_back(p);
-  }
-  for (auto p : partitions) {
+  for (auto p : options_.partitions) {
     if (!leaders->count(p)) {
       std::cerr << "kpipe: consume: partition " << p << " of " << topic
                 << " does not exist (it has " << leaders->size() << ")\n";
       co_return exit_not_found;
     }
   }
-  bool read_committed = options_.isolation != "read-uncommitted";
-  std::map<std::int32_t, std::int64_t> earliest_q;
-  std::map<std::int32_t, std::int64_t> latest_q;
-  for (auto p : partitions) {
-    earliest_q[p] = client::earliest_timestamp;
-    latest_q[p] = client::latest_timestamp;
-  }
-  auto earliest =
-      co_await client::list_offsets(cluster_, topic, leaders.value(), earliest_q, read_committed);
-  if (!earliest) {
-    std::cerr << "kpipe: consume: " << earliest.error().message << '\n';
-    co_return exit_code_for(earliest.error());
-  }
-  auto latest =
-      co_await client::list_offsets(cluster_, topic, leaders.value(), latest_q, read_committed);
-  if (!latest) {
-    std::cerr << "kpipe: consume: " << latest.error().message << '\n';
-    co_return exit_code_for(latest.error());
-  }
 
   client::fetcher_options fetch_options;
-  fetch_options.read_committed = read_committed;
+  fetch_options.read_committed = options_.isolation != "read-uncommitted";
   fetch_options.control_records = options_.print_control_records;
   client::fetcher fetcher(io_.get_executor(), cluster_, topic, fetch_options);
   fetcher.on_warning = [](const std::string& w) { std::cerr << "kpipe: consume: " << w << '\n'; };
-  std::vector<client::fetch_position> positions;
-  bool anything = false;
-  for (auto p : partitions) {
-    std::int64_t low = earliest->at(p).offset;
-    std::int64_t high = latest->at(p).offset;
-    client::fetch_position position;
-    position.partition = p;
-    position.offset = start_offset(rule.value(), low, high);
-    // -e: the end offsets taken now (the last stable offset under read_committed).
-    if (options_.exit_at_end) position.stop = high;
-    if (!position.stop || position.offset < *position.stop) anything = true;
-    positions.push_back(position);
+
+  std::optional<client::group_member> member;
+  if (group_mode_) {
+    client::group_options g;
+    g.group = *options_.group;
+    g.topics = options_.topics;
+    g.assignor = options_.assignor;
+    g.instance_id = options_.instance_id;
+    if (auto it = global_.properties.find("session.timeout.ms"); it != global_.properties.end()) {
+      g.session_timeout = std::chrono::milliseconds(std::stoll(it->second));
+      g.heartbeat_interval = std::max(std::chrono::milliseconds(100), g.session_timeout / 4);
+    }
+    member.emplace(io_.get_executor(), cluster_, g);
+    if (global_.verbosity > 0) {
+      member->on_debug = [](const std::string& m) { std::cerr << "kpipe: consume: " << m << '\n'; };
+    }
+    member_ = &*member;
   }
-  if (options_.exit_at_end && !anything) {
+
+  // (Re)assigns the fetcher: all or -p partitions, or the group's share.
+  auto assign = [&]() -> asio::awaitable<status> {
+    std::vector<std::int32_t> partitions = options_.partitions;
+    std::map<std::int32_t, client::committed_offset> committed;
+    if (member_) {
+      auto joined = co_await member_->join();
+      if (!joined) co_return joined.error();
+      partitions.clear();
+      if (auto it = joined->find(topic); it != joined->end()) partitions = it->second;
+      if (!partitions.empty()) {
+        auto fetched =
+            co_await client::fetch_committed(cluster_, *options_.group, topic, partitions);
+        if (!fetched) co_return fetched.error();
+        committed = std::move(fetched).value();
+      }
+    } else if (partitions.empty()) {
+      for (const auto& [p, leader] : leaders.value()) partitions.push_back(p);
+    }
+    written_next_.clear();
+    committed_next_.clear();
+    auto positions = co_await positions_for(leaders.value(), partitions, committed);
+    if (!positions) co_return positions.error();
+    for (const auto& pos : positions.value()) {
+      if (member_) committed_next_[pos.partition] = pos.offset;
+    }
+    assigned_ = positions->size();
+    fetcher.assign(std::move(positions).value());
+    co_return success{};
+  };
+  if (auto assigned = co_await assign(); !assigned) {
+    std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
     cluster_.close();
-    co_return exit_ok;
+    co_return exit_code_for(assigned.error());
   }
-  fetcher.assign(positions);
 
   int code = exit_ok;
   bool open = true;
-  while (open) {
+  while (open && !stopping_) {
+    if (member_ && member_->rebalance_needed()) {
+      (void)co_await commit_written(true);
+      if (auto assigned = co_await assign(); !assigned) {
+        std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
+        code = exit_code_for(assigned.error());
+        break;
+      }
+      continue;
+    }
+    if (assigned_ == 0 || (options_.exit_at_end && fetcher.done())) {
+      if (!member_ || assigned_ != 0 || options_.exit_at_end) {
+        if (fetcher.done() || assigned_ == 0) break;
+      }
+    }
     auto answer = co_await fetcher.next();
     if (!answer) {
       std::cerr << "kpipe: consume: " << answer.error().message << '\n';
       code = exit_code_for(answer.error());
       break;
     }
-    if (answer->partitions.empty() && fetcher.done()) break;
+    std::map<std::int32_t, std::int64_t> appended;
     for (const auto& part : answer->partitions) {
       for (const auto& batch : part.batches) {
         for (const auto& r : batch.records) {
@@ -260,30 +378,59 @@ asio::awaitable<int> consume_run::run() {
             open = false;  // stdout closed (`| head`): a normal end
             break;
           }
+          appended[part.partition] = r.offset + 1;
+          if (line_buffered_) written_next_[part.partition] = r.offset + 1;
         }
         if (!open || (options_.count && written_ >= *options_.count)) break;
       }
       if (!open) break;
     }
     if (open && !flush()) open = false;
+    // Only what reached stdout counts as written (--commit after-write).
+    if (open) {
+      for (const auto& [p, next] : appended) written_next_[p] = next;
+    }
+    if (auto committed = co_await commit_written(false); !committed) {
+      std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
+    }
     if (options_.count && written_ >= *options_.count) break;
-    if (fetcher.done()) break;
+    if (options_.exit_at_end && fetcher.done()) break;
   }
   if (open) flush();
+  if (member_) {
+    if (auto committed = co_await commit_written(true); !committed) {
+      std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
+      if (code == exit_ok) code = exit_failure;
+    }
+    co_await member_->leave();
+  }
   cluster_.close();
-  co_return code;
+  co_return stopping_ ? exit_interrupted : code;
 }
 
 }  // namespace
 
 CLI::App* register_consume(CLI::App& app, consume_options& o) {
   auto* cmd = app.add_subcommand("consume", "Read records of a topic to stdout");
-  cmd->add_option("-t,--topic", o.topics, "Topic to read")->required()->type_name("TOPIC");
+  cmd->add_option("-t,--topic", o.topics, "Topic to read")->type_name("TOPIC");
+  cmd->add_option("topic", o.topics, "Topic (with -G, as in kcat -G GROUP TOPIC)")
+      ->type_name("TOPIC");
+  cmd->add_option("-G,--group", o.group, "Consume as a member of this consumer group")
+      ->type_name("GROUP");
+  cmd->add_option("--assignor", o.assignor, "range (default), roundrobin, cooperative-sticky")
+      ->check(CLI::IsMember({"range", "roundrobin", "cooperative-sticky"}));
+  cmd->add_option("--instance-id", o.instance_id, "Static group membership (KIP-345)")
+      ->type_name("ID");
+  cmd->add_option("--commit", o.commit,
+                  "after-write (default: only what reached stdout), on-exit, interval:DURATION, "
+                  "none")
+      ->type_name("MODE");
   cmd->add_option("-p,--partition", o.partitions, "Only these partitions (N[,N...])")
       ->delimiter(',')
       ->type_name("N");
   cmd->add_option("-o,--offset", o.offset,
-                  "Where to start: beginning (default), end, N, -N (N before the end), +N")
+                  "beginning (default; with -G: end), end, stored, N, -N, +N, @TIME, s@MS, e@MS, "
+                  "START:END ranges (TIME: ISO 8601, epoch ms, -1h, now)")
       ->type_name("SPEC");
   cmd->add_flag("-e,--exit", o.exit_at_end, "Stop at the end offsets taken at start");
   cmd->add_option("-c,--count", o.count, "Stop after N records in total")->type_name("N");
@@ -317,10 +464,29 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
 }
 
 int run_consume(const global_options& global, const consume_options& options) {
-  return run_event_loop([&](asio::io_context& io) -> asio::awaitable<int> {
-    auto run = std::make_unique<consume_run>(io, global, options);
-    co_return co_await run->run();
-  });
+  if (options.topics.empty()) {
+    std::cerr << "kpipe: consume: name a topic (-t TOPIC)\n";
+    return exit_usage;
+  }
+  if (options.commit != "after-write" && options.commit != "on-exit" && options.commit != "none" &&
+      !options.commit.starts_with("interval:")) {
+    std::cerr << "kpipe: consume: --commit: after-write, on-exit, interval:DURATION or none\n";
+    return exit_usage;
+  }
+  consume_run* current = nullptr;
+  return run_event_loop(
+      [&](asio::io_context& io) -> asio::awaitable<int> {
+        auto run = std::make_unique<consume_run>(io, global, options);
+        current = run.get();
+        int code = co_await run->run();
+        current = nullptr;
+        co_return code;
+      },
+      [&] {
+        // Ctrl-C: stop after the current answer; a group member commits what it wrote and
+        // leaves.
+        if (current) current->stop();
+      });
 }
 
 }  // namespace kpipe::cli

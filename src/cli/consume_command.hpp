@@ -17,8 +17,11 @@ namespace kpipe::cli {
 struct consume_options {
   std::vector<std::string> topics;
   std::vector<std::int32_t> partitions;
-  std::string offset = "beginning";
-  bool offset_given = false;
+  std::optional<std::string> offset;  // default: beginning, or end in group mode
+  std::optional<std::string> group;
+  std::string assignor = "range";
+  std::optional<std::string> instance_id;
+  std::string commit = "after-write";
   bool exit_at_end = false;
   std::optional<std::uint64_t> count;
   std::optional<std::string> format;

@@ -293,7 +293,8 @@ asio::awaitable<bool> produce_run::read_delimited(input_source& source) {
     if (!ok) break;
     if (reader.error()) {
       ++records_read_;
-      input_error(base + reader.record_number(), reader.error()->message);
+      // The refused record is the one after the last returned.
+      input_error(base + reader.record_number() + 1, reader.error()->message);
       if (!settings_.skip_errors) {
         ok = false;
         break;
@@ -312,7 +313,8 @@ asio::awaitable<bool> produce_run::read_delimited(input_source& source) {
     }
     if (ok && reader.error()) {
       ++records_read_;
-      input_error(base + reader.record_number(), reader.error()->message);
+      // The refused record is the one after the last returned.
+      input_error(base + reader.record_number() + 1, reader.error()->message);
       ok = settings_.skip_errors;
     }
   }

@@ -71,7 +71,9 @@ void fetcher::assign(std::vector<fetch_position> positions) {
 }
 
 bool fetcher::done() const {
-  if (partitions_.empty()) return false;
+  // Positions move when an answer is decoded, before the caller took it: answers still queued
+  // are not done.
+  if (partitions_.empty() || !ready_.empty()) return false;
   return std::all_of(partitions_.begin(), partitions_.end(), [](const auto& p) {
     return p.second.stop && p.second.offset >= *p.second.stop;
   });

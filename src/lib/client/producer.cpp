@@ -344,7 +344,12 @@ bool producer::ready_to_send(const partition_state& p, clock::time_point now) co
   if (p.queue.empty() || p.leader < 0) return false;
   if (p.retrying && p.in_flight > 0) return false;
   if (p.blocked_until > now) return false;
-  if (p.in_flight >= options_.max_inflight) return false;
+  // One batch of a partition in flight at a time: batches then reach the broker in order even
+  // when one is retried, also on brokers that do not check sequence numbers (librdkafka's mock
+  // checks them only for transactional producers), and a failed batch never drags its
+  // successors into OUT_OF_ORDER_SEQUENCE_NUMBER. Requests still carry many partitions and
+  // several are in flight per broker (max_inflight).
+  if (p.in_flight >= 1) return false;
   if (options_.transactional_id && !p.in_transaction) return false;
   return true;
 }
@@ -518,9 +523,10 @@ void producer::handle_result(const std::shared_ptr<batch>& b, std::int16_t error
     deliver(b, -1);
   } else if ((error_code == code::out_of_order_sequence_number ||
               error_code == code::unknown_producer_id) &&
-             idempotent_ && !options_.transactional_id) {
+             idempotent_ && (p.retrying || !options_.transactional_id)) {
     // Expected after an earlier batch of the partition failed (it is being retried); otherwise
-    // the broker lost the producer's state: start over with a new epoch.
+    // the broker lost the producer's state: start over with a new epoch (not within a
+    // transaction, which then aborts: see below).
     if (!p.retrying) epoch_bump_needed_ = true;
     retry_later(b, e, false);
   } else if (error_code == code::invalid_producer_epoch || error_code == code::producer_fenced) {
@@ -683,6 +689,10 @@ asio::awaitable<status> producer::finish(bool commit) {
         result = kpipe::error{error_kind::kafka, std::string("the transaction was aborted")};
       }
     }
+  }
+  if (options_.acks == 0) {
+    // Written is all acks=0 knows: make sure the brokers read everything before the sockets go.
+    for (auto& [node, conn] : connections_) co_await conn->drain_and_close(std::chrono::seconds(2));
   }
   stopping_ = true;
   timer_.cancel();

@@ -359,6 +359,7 @@ asio::awaitable<void> connection::read_loop() {
       continue;
     }
     if (in_flight_.empty()) {
+      if (draining_) continue;
       fail(stage_error("read", "a response arrived with no request in flight",
                        error_kind::protocol));
       co_return;
@@ -413,6 +414,28 @@ void connection::fail(error e) {
 }
 
 void connection::close() { fail(error{error_kind::io, name() + ": connection closed"}); }
+
+asio::awaitable<void> connection::drain_and_close(std::chrono::milliseconds timeout) {
+  auto self = shared_from_this();
+  asio::steady_timer wait(executor_);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // First everything queued goes out.
+  while ((writing_ || !write_queue_.empty()) && !failure_ &&
+         std::chrono::steady_clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(1));
+    co_await wait.async_wait(use_tuple);
+  }
+  if (!failure_) {
+    draining_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    while (!failure_ && std::chrono::steady_clock::now() < deadline) {
+      wait.expires_after(std::chrono::milliseconds(2));
+      co_await wait.async_wait(use_tuple);
+    }
+  }
+  close();
+}
 
 error decode_error(const connection& conn, std::int16_t api_key, std::int16_t version,
                    const protocol::reader& r) {

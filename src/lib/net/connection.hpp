@@ -118,6 +118,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string name() const;
   bool is_open() const { return !failure_; }
   void close();
+  // Closes after everything queued was written: sends FIN, then reads (and drops) until the
+  // broker closes too or `timeout` passes. A plain close with unread answers in the receive
+  // buffer makes the kernel send RST, and a broker drops requests it had not read yet: fatal
+  // for acks=0, whose requests count as delivered once written.
+  asio::awaitable<void> drain_and_close(std::chrono::milliseconds timeout);
 
  private:
   struct queued_frame {
@@ -152,6 +157,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::set<std::int32_t> unanswered_;
   std::deque<std::int32_t> unanswered_order_;
   bool writing_ = false;
+  bool draining_ = false;
   std::optional<error> failure_;
   std::map<std::int16_t, version_range> broker_versions_;
   std::int16_t api_versions_version_ = 0;

@@ -1,0 +1,79 @@
+#pragma once
+// A member of a consumer group, classic protocol: FindCoordinator, JoinGroup (with the
+// MEMBER_ID_REQUIRED round of KIP-394), the leader's assignment (assignor.hpp), SyncGroup,
+// Heartbeat in the background, OffsetCommit with the member's generation, LeaveGroup.
+//
+// A failed SyncGroup never strands the member: whatever the error (the reference cluster answers
+// INVALID_REQUEST to a follower whose SyncGroup arrives after the leader's), it joins again.
+// Rebalances are announced by the heartbeat through rebalance_needed(); the caller commits what
+// it has written and calls join() again.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/cluster.hpp"
+#include "client/group/assignor.hpp"
+#include "client/group/consumer_protocol.hpp"
+#include "util/result.hpp"
+
+namespace kpipe::client {
+
+struct group_options {
+  std::string group;
+  std::vector<std::string> topics;
+  std::string assignor = "range";
+  std::optional<std::string> instance_id;  // static membership (KIP-345)
+  std::chrono::milliseconds session_timeout{10'000};
+  std::chrono::milliseconds rebalance_timeout{30'000};
+  std::chrono::milliseconds heartbeat_interval{1'000};
+};
+
+class group_member {
+ public:
+  group_member(boost::asio::any_io_executor executor, cluster& cluster, group_options options);
+  ~group_member();
+
+  // Joins (or rejoins) the group; this member's partitions.
+  boost::asio::awaitable<result<group::topic_partitions>> join();
+  bool rebalance_needed() const { return rebalance_needed_; }
+  // Commits next-offsets-to-read under the current generation.
+  boost::asio::awaitable<status> commit(const std::string& topic,
+                                        const std::map<std::int32_t, std::int64_t>& offsets);
+  // Leaves the group (a static member stays: its partitions wait for it until the session
+  // times out, KIP-345).
+  boost::asio::awaitable<void> leave();
+
+  std::int32_t generation() const { return generation_; }
+  const std::string& member_id() const { return member_id_; }
+  std::function<void(const std::string&)> on_debug;
+
+ private:
+  boost::asio::awaitable<result<std::shared_ptr<net::connection>>> coordinator();
+  boost::asio::awaitable<void> heartbeat_loop(std::int32_t generation);
+  boost::asio::awaitable<result<std::vector<protocol::byte_buffer>>> assign_as_leader(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& ids,
+      const std::vector<protocol::byte_buffer>& metadata, std::vector<std::string>& member_ids);
+  void debug(const std::string& message);
+
+  boost::asio::any_io_executor executor_;
+  cluster& cluster_;
+  group_options options_;
+  std::unique_ptr<group::assignor> assignor_;
+  std::optional<std::int32_t> coordinator_;
+  std::string member_id_;
+  std::int32_t generation_ = -1;
+  group::topic_partitions owned_;
+  bool rebalance_needed_ = false;
+  bool left_ = false;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace kpipe::client
