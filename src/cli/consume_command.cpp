@@ -14,6 +14,7 @@
 #include "client/list_offsets.hpp"
 #include "event_loop.hpp"
 #include "exit_codes.hpp"
+#include "filter/record_filter.hpp"
 #include "format/envelope.hpp"
 #include "format/record_format.hpp"
 #include "output.hpp"
@@ -55,6 +56,7 @@ class consume_run {
   const consume_options& options_;
   client::cluster cluster_;
   std::optional<record_format> format_;
+  record_filter filter_;
   envelope_options envelope_;
   std::string delimiter_ = "\n";
   std::optional<std::string> key_delimiter_;
@@ -96,6 +98,9 @@ status consume_run::prepare_output() {
   envelope_.key_encoding = *key;
   envelope_.value_encoding = *value;
   line_buffered_ = options_.unbuffered || ::isatty(STDOUT_FILENO);
+  for (const auto& g : options_.grep) {
+    if (auto added = filter_.add(g); !added) return added.error();
+  }
   return success{};
 }
 
@@ -374,6 +379,11 @@ asio::awaitable<int> consume_run::run() {
       for (const auto& batch : part.batches) {
         for (const auto& r : batch.records) {
           if (options_.count && written_ >= *options_.count) break;
+          // A filtered-out record counts as handled: its offset may be committed.
+          if (!filter_.empty() && !filter_.matches(r)) {
+            appended[part.partition] = r.offset + 1;
+            continue;
+          }
           if (!emit(batch, r, part.partition)) {
             open = false;  // stdout closed (`| head`): a normal end
             break;
@@ -452,6 +462,10 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       ->check(CLI::IsMember({"read-committed", "read-uncommitted"}));
   cmd->add_flag("--print-control-records", o.print_control_records, "Show transaction markers too");
   cmd->add_flag("-u,--unbuffered", o.unbuffered, "Write each record at once (default on a tty)");
+  cmd->add_option("--grep", o.grep,
+                  "Only records matching k:RE (key), v:RE (value) or h:NAME=RE (a header); "
+                  "repeatable, ANDed")
+      ->type_name("FILTER");
   cmd->footer(
       "Examples:\n"
       "  kpipe consume -t orders -e                 # everything there now, then exit\n"

@@ -33,6 +33,7 @@ struct consume_options {
   std::string isolation = "read-committed";
   bool print_control_records = false;
   bool unbuffered = false;
+  std::vector<std::string> grep;
 };
 
 CLI::App* register_consume(CLI::App& app, consume_options& options);
