@@ -8,9 +8,17 @@
 //   by topic then partition, dealt in turn to the members in order, skipping a member that is
 //   not subscribed to the partition's topic.
 // - "cooperative-sticky" (the behaviour of Java's CooperativeStickyAssignor, KIP-54/KIP-429,
-//   not its code): as balanced as the subscriptions allow, keeping what members already own
-//   as far as balance allows, and never handing a partition to a new owner in the rebalance
-//   that revokes it from the old one (the follow-up rebalance does).
+//   not its algorithm, so the exact partitions chosen can differ from Java's):
+//   * balanced: no member holds a partition that a member with two fewer could take, even
+//     through a chain of members; members with the same subscription are within one;
+//   * sticky: each member keeps what it owns (subscription.owned_partitions) as far as balance
+//     allows. A claim counts if the member still subscribes to the topic and the partition
+//     exists; of members claiming the same partition the highest generation wins (generation_id,
+//     or for subscriptions before v2 the int32 in the assignor's user data), a tie voids it;
+//   * cooperative: a partition is not given to a new owner while another member claims it;
+//     that member revokes it in this rebalance and the follow-up rebalance hands it over.
+//   Same subscriptions take O(partitions log members); otherwise each partition that has to
+//   move costs a search over members and topics.
 //
 // "In order" is Java's member order (AbstractPartitionAssignor.MemberInfo): members with a
 // group instance id first, by instance id (KIP-345: static members keep their place across

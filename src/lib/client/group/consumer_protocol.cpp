@@ -1,6 +1,8 @@
 #include "client/group/consumer_protocol.hpp"
 
 #include <limits>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
