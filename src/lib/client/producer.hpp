@@ -70,7 +70,8 @@ struct producer_options {
   std::chrono::milliseconds retry_backoff_max{1'000};
   std::chrono::milliseconds delivery_timeout{120'000};
   std::chrono::milliseconds request_timeout{30'000};
-  std::size_t buffer_bytes = std::size_t{32} << 20;
+  // Open and unacknowledged batches; with the rest of the process, RSS stays under 64 MiB.
+  std::size_t buffer_bytes = std::size_t{16} << 20;
   std::size_t max_request_bytes = std::size_t{16} << 20;
   partitioner_kind partitioner = partitioner_kind::murmur2;
 };
@@ -215,7 +216,7 @@ class producer {
   std::uint64_t next_batch_id_ = 0;
   std::size_t next_partition_ = 0;
   int tasks_ = 0;  // coroutines spawned and not yet finished
-  static constexpr std::size_t max_spare_buffers = 8;
+  static constexpr std::size_t max_spare_buffers = 4;
   std::vector<std::vector<std::uint8_t>> spare_buffers_;
 
   bool idempotent_ = false;

@@ -36,6 +36,11 @@ append_status batch_builder::append(const record_input& r) {
   if (buffer_.size() + total > settings_.max_batch_bytes || count_ >= settings_.max_batch_records) {
     return append_status::full;
   }
+  if (count_ == 0) {
+    // The whole budget at the first record (up to 4 MiB): growing by doubling would copy the
+    // records several times. Not before: an empty builder holds no memory worth mentioning.
+    buffer_.reserve(std::min<std::size_t>(settings_.max_batch_bytes, std::size_t{4} << 20));
+  }
   std::size_t at = buffer_.size();
   // resize() would zero the bytes first; the record overwrites them all anyway, but the cost is
   // small next to the copy, and it keeps the buffer's size honest.
@@ -87,6 +92,11 @@ result<std::vector<std::uint8_t>> batch_builder::seal(const std::optional<produc
     spare = std::move(buffer_);  // compressed into a new buffer: keep the old one
   }
   write_batch_header(batch, fields);
+  // A batch sealed early (linger) would keep the whole budget reserved while it waits for its
+  // acknowledgement: callers account batches by size, so memory must follow the size.
+  if (batch.capacity() > 2 * batch.size() && batch.capacity() > (std::size_t{64} << 10)) {
+    batch.shrink_to_fit();
+  }
   start(std::move(spare));
   return batch;
 }

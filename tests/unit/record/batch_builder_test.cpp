@@ -163,8 +163,10 @@ TEST(BatchBuilder, IncompressibleRecordsAreSentUncompressed) {
 }
 
 TEST(BatchBuilder, ReusesTheSpareBuffer) {
-  batch_builder builder;
-  std::string v = "value";
+  builder_settings settings;
+  settings.max_batch_bytes = 4096;
+  batch_builder builder(settings);
+  std::string v(3000, 'v');
   ASSERT_EQ(builder.append({std::nullopt, view(v), {}, 0, std::nullopt}), append_status::appended);
   std::vector<std::uint8_t> spare;
   spare.reserve(4096);
@@ -174,6 +176,17 @@ TEST(BatchBuilder, ReusesTheSpareBuffer) {
   auto second = builder.seal();
   ASSERT_TRUE(second);
   EXPECT_EQ(second->data(), data);
+}
+
+TEST(BatchBuilder, EarlySealedBatchesDoNotKeepTheWholeBudget) {
+  builder_settings settings;
+  settings.max_batch_bytes = 1 << 20;
+  batch_builder builder(settings);
+  std::string v(100, 'v');
+  ASSERT_EQ(builder.append({std::nullopt, view(v), {}, 0, std::nullopt}), append_status::appended);
+  auto batch = builder.seal();
+  ASSERT_TRUE(batch);
+  EXPECT_LT(batch->capacity(), std::size_t{64} << 10);
 }
 
 }  // namespace
