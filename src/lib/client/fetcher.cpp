@@ -158,6 +158,9 @@ asio::awaitable<void> fetcher::fetch_from(std::int32_t node, std::vector<std::in
     }
     if (answer) ready_.push_back(std::move(*answer));
     wake_.cancel();
+    // The next fetch leaves now, while the caller is still busy with earlier answers (positions
+    // moved when this answer was decoded).
+    start_fetches();
   };
 
   auto conn = co_await cluster_.connection_to(node);
