@@ -323,6 +323,12 @@ asio::awaitable<int> consume_run::run() {
     if (member_) {
       auto joined = co_await member_->join();
       if (!joined) co_return joined.error();
+      // What was written but not committed before the rebalance (the coordinator refuses
+      // commits while the group rebalances) goes in now, under the new generation: any member of
+      // it may commit any partition, so a partition moving elsewhere starts after our output.
+      if (auto late = co_await commit_written(true); !late) {
+        std::cerr << "kpipe: consume: commit: " << late.error().message << '\n';
+      }
       partitions.clear();
       if (auto it = joined->find(topic); it != joined->end()) partitions = it->second;
       if (!partitions.empty()) {
@@ -331,15 +337,37 @@ asio::awaitable<int> consume_run::run() {
         if (!fetched) co_return fetched.error();
         committed = std::move(fetched).value();
       }
-    } else if (partitions.empty()) {
-      for (const auto& [p, leader] : leaders.value()) partitions.push_back(p);
+      // A partition this member keeps continues right after what it wrote, whatever the
+      // coordinator has (a commit may have been refused): nothing is printed twice.
+      std::map<std::int32_t, std::int64_t> kept;
+      for (auto p : partitions) {
+        if (auto w = written_next_.find(p); w != written_next_.end()) {
+          kept[p] = w->second;
+          auto& c = committed[p];
+          c.offset = std::max(c.offset, w->second);
+        }
+      }
+      written_next_ = kept;
+      std::map<std::int32_t, std::int64_t> kept_committed;
+      for (auto p : partitions) {
+        if (auto c = committed_next_.find(p); c != committed_next_.end()) {
+          kept_committed[p] = c->second;
+        }
+      }
+      committed_next_ = kept_committed;
+    } else {
+      if (partitions.empty()) {
+        for (const auto& [p, leader] : leaders.value()) partitions.push_back(p);
+      }
+      written_next_.clear();
+      committed_next_.clear();
     }
-    written_next_.clear();
-    committed_next_.clear();
     auto positions = co_await positions_for(leaders.value(), partitions, committed);
     if (!positions) co_return positions.error();
     for (const auto& pos : positions.value()) {
-      if (member_) committed_next_[pos.partition] = pos.offset;
+      if (member_ && !committed_next_.count(pos.partition)) {
+        committed_next_[pos.partition] = pos.offset;
+      }
     }
     assigned_ = positions->size();
     fetcher.assign(std::move(positions).value());
@@ -408,7 +436,12 @@ asio::awaitable<int> consume_run::run() {
   }
   if (open) flush();
   if (member_) {
-    if (auto committed = co_await commit_written(true); !committed) {
+    auto committed = co_await commit_written(true);
+    if (!committed && member_->rebalance_needed()) {
+      // Refused because the group is rebalancing: join the new generation just to commit.
+      if (auto joined = co_await member_->join(); joined) committed = co_await commit_written(true);
+    }
+    if (!committed) {
       std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
       if (code == exit_ok) code = exit_failure;
     }
