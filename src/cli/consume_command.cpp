@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <iostream>
 #include <memory>
@@ -391,10 +394,13 @@ asio::awaitable<int> consume_run::run() {
       }
       continue;
     }
-    if (assigned_ == 0 || (options_.exit_at_end && fetcher.done())) {
-      if (!member_ || assigned_ != 0 || options_.exit_at_end) {
-        if (fetcher.done() || assigned_ == 0) break;
-      }
+    if (options_.exit_at_end && (assigned_ == 0 || fetcher.done())) break;
+    if (assigned_ == 0) {
+      if (!member_) break;
+      // A member without partitions waits for a rebalance (or Ctrl-C), heartbeating meanwhile.
+      asio::steady_timer idle(io_, std::chrono::milliseconds(200));
+      co_await idle.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
     auto answer = co_await fetcher.next();
     if (!answer) {
@@ -461,6 +467,7 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
   cmd->add_option("-G,--group", o.group, "Consume as a member of this consumer group")
       ->type_name("GROUP");
   cmd->add_option("--assignor", o.assignor, "range (default), roundrobin, cooperative-sticky")
+      ->type_name("NAME")
       ->check(CLI::IsMember({"range", "roundrobin", "cooperative-sticky"}));
   cmd->add_option("--instance-id", o.instance_id, "Static group membership (KIP-345)")
       ->type_name("ID");
@@ -492,7 +499,8 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       ->type_name("ENC");
   cmd->add_option("--isolation", o.isolation,
                   "read-committed (default: aborted transactions skipped) or read-uncommitted")
-      ->check(CLI::IsMember({"read-committed", "read-uncommitted"}));
+      ->check(CLI::IsMember({"read-committed", "read-uncommitted"}))
+      ->type_name("MODE");
   cmd->add_flag("--print-control-records", o.print_control_records, "Show transaction markers too");
   cmd->add_flag("-u,--unbuffered", o.unbuffered, "Write each record at once (default on a tty)");
   cmd->add_option("--grep", o.grep,
@@ -513,6 +521,10 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
 int run_consume(const global_options& global, const consume_options& options) {
   if (options.topics.empty()) {
     std::cerr << "kpipe: consume: name a topic (-t TOPIC)\n";
+    return exit_usage;
+  }
+  if (options.group && !options.partitions.empty()) {
+    std::cerr << "kpipe: consume: -p does not go with -G (the group assigns partitions)\n";
     return exit_usage;
   }
   if (options.commit != "after-write" && options.commit != "on-exit" && options.commit != "none" &&

@@ -200,6 +200,12 @@ asio::awaitable<int> run_commit(client::cluster& cluster, const offsets_options&
 CLI::App* register_offsets(CLI::App& app, offsets_options& o) {
   auto* cmd = app.add_subcommand("offsets", "Partition offsets and committed group offsets");
   cmd->require_subcommand(1);
+  cmd->footer(
+      "Examples:\n"
+      "  kpipe offsets list -t orders\n"
+      "  kpipe offsets list -t orders --time 1763769600000 --format json\n"
+      "  kpipe offsets get -G billing -t orders\n"
+      "  kpipe offsets commit -G billing -t orders -p 0 -o 42");
   auto* list = cmd->add_subcommand("list", "Earliest and latest offsets per partition");
   list->add_option("-t,--topic", o.topic, "Topic")->required()->type_name("TOPIC");
   list->add_option("-p,--partition", o.partitions, "Only these partitions")
@@ -224,12 +230,6 @@ CLI::App* register_offsets(CLI::App& app, offsets_options& o) {
   commit->add_option("-o,--offset", o.offset, "The next offset the group reads")
       ->required()
       ->type_name("OFFSET");
-  cmd->footer(
-      "Examples:\n"
-      "  kpipe offsets list -t orders\n"
-      "  kpipe offsets list -t orders --time 1763769600000 --format json\n"
-      "  kpipe offsets get -G billing -t orders\n"
-      "  kpipe offsets commit -G billing -t orders -p 0 -o 42");
   o.list_cmd = list;
   o.get_cmd = get;
   o.commit_cmd = commit;

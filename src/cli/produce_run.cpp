@@ -390,8 +390,10 @@ produce_run::step produce_run::offer(std::string_view text, std::uint64_t tag) {
   auto appended = producer_->append(r);
   if (!appended) {
     input_error(tag, appended.error().message);
-    return settings_.skip_errors && appended.error().kind == error_kind::usage ? step::next
-                                                                               : step::stop;
+    // Errors of the record itself (too large, no such partition) can be skipped; others end.
+    bool about_record = appended.error().kind == error_kind::usage ||
+                        appended.error().kind == error_kind::not_found;
+    return settings_.skip_errors && about_record ? step::next : step::stop;
   }
   return *appended == client::append_result::appended ? step::next : step::wait;
 }
