@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "exit_codes.hpp"
+#include "format/batch_json.hpp"
 #include "format/table.hpp"
 #include "output.hpp"
 #include "parse/byte_input.hpp"
@@ -61,8 +62,9 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
   auto* request = cmd->add_flag("--request", options.request, "One request frame");
   auto* response = cmd->add_flag("--response", options.response,
                                  "One response frame (needs --api-key/--api-version)");
-  auto* batch = cmd->add_flag("--record-batch", options.record_batch,
-                              "Record batches (v2, or legacy message sets)");
+  auto* batch = cmd->add_flag(
+      "--record-batch", options.record_batch,
+      "Record batches (v2) and legacy message sets (magic 0/1), one JSON document each");
   frames->excludes(request, response, batch);
   request->excludes(response, batch);
   response->excludes(batch);
@@ -80,12 +82,16 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
       "  kpipe decode --frames capture.bin\n"
       "  echo '0000001a00030009...' | kpipe decode --input hex --request --pretty\n"
       "  kpipe decode --response --api-key 3 --api-version 12 --input base64 < response.b64\n"
+      "  kpipe decode --record-batch --input hex --pretty < batches.hex\n"
       "  kpipe decode --list-apis --format json\n"
       "\n"
-      "Errors name the frame, the field path and the byte offset, e.g.\n"
+      "Errors name the frame or batch, the field path and the byte offset, e.g.\n"
       "  frame 3 at offset 1200: Metadata v9 response: topics[3].partitions[0].leader_id: need 4\n"
       "  bytes, 2 left at offset 1518\n"
-      "Exit status: 0 every frame decoded, 1 some input could not be decoded, 2 usage.");
+      "  batch at offset 0: records[3].key: need 10 bytes, 2 left at offset 57\n"
+      "Record batches with a wrong CRC are printed (crc_ok false) and reported.\n"
+      "Exit status: 0 everything decoded, 1 some input could not be decoded or a CRC did not\n"
+      "match, 2 usage.");
   return cmd;
 }
 
@@ -155,6 +161,11 @@ int run_decode(const global_options& global, const decode_options& options) {
   if (options.api_key) api = protocol::api_version_ref{*options.api_key, *options.api_version};
 
   std::string out;
+  if (options.record_batch) {
+    int code = report_errors(decode_record_sets(bytes.value(), options.pretty, out));
+    write_stdout(out);
+    return code;
+  }
   protocol::frame_decoder decoder(options.pretty, api);
   int code = exit_ok;
   if (options.request) {

@@ -160,3 +160,175 @@ print(len(apis), m["key"], m["first_flexible_version"])
   [[ "${lines[0]}" == "KEY"*"API"*"VERSIONS"*"FLEXIBLE" ]]
   [[ "$output" == *"18   ApiVersions"* ]]
 }
+
+# ---- --record-batch ----------------------------------------------------------------------------
+
+RECORD_FIXTURES="$BATS_TEST_DIRNAME/../support/data/record"
+
+# Prints, for JSON documents of decode --record-batch on stdin: the number of records (v2
+# records, legacy messages, inner messages of wrappers), then the first and the last value as
+# JSON. Fails unless every CRC matched.
+record_values() {
+  python3 -c '
+import json, sys
+values = []
+for line in sys.stdin:
+    d = json.loads(line)
+    assert d["crc_ok"] and d["computed_crc"] == d["crc"], d
+    if d["magic"] == 2:
+        assert d["record_count"] == len(d["records"]), d
+        values += [r["value"] for r in d["records"]]
+    elif "messages" in d:
+        values += [m["value"] for m in d["messages"]]
+    else:
+        values.append(d["value"])
+print(len(values))
+print(json.dumps(values[0]))
+print(json.dumps(values[-1]))
+'
+}
+
+# The bytes of a hex fixture.
+fixture_bytes() {
+  tr -d ' \n' < "$RECORD_FIXTURES/$1.hex" | xxd -r -p > "$2"
+}
+
+@test "--record-batch decodes every record fixture: kcat batches and kafka-python message sets" {
+  kcat_last='"{\"id\":19,\"name\":\"record number 19\",\"tags\":[\"kafka\",\"kpipe\",\"fixture\"]}"'
+  python_last='"{\"id\":19,\"name\":\"record number 19\"}"'
+  checked=0
+  for hex in "$RECORD_FIXTURES"/*.hex; do
+    name=$(basename "$hex" .hex)
+    case "$name" in
+      kcat_transactional) expected=$'2\n"in a transaction"\n"committed"'; docs=1 ;;
+      kcat_*) expected=$'25\n"value one"\n'"$kcat_last"; docs=2 ;;
+      python_v2_*) expected=$'20\n"{\\"id\\":0,\\"name\\":\\"record number 0\\"}"\n'"$python_last"; docs=1 ;;
+      python_v[01]_none) expected=$'3\n"legacy value 0"\nnull'; docs=3 ;;
+      python_v[01]_*) expected=$'3\n"legacy value 0"\nnull'; docs=1 ;;
+      *) echo "no expectation for $name"; false ;;
+    esac
+    run --separate-stderr kpipe decode --record-batch --input hex "$hex"
+    echo "$name: status $status, stderr: $stderr"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [ "${#lines[@]}" -eq "$docs" ]
+    values=$(record_values <<< "$output")
+    echo "$values"
+    [ "$values" = "$expected" ]
+    checked=$((checked + 1))
+  done
+  [ "$checked" -eq 18 ]
+}
+
+@test "--record-batch shows keys, headers, attributes and producer fields" {
+  run --separate-stderr kpipe decode --record-batch --input hex "$RECORD_FIXTURES/kcat_zstd.hex"
+  [ "$status" -eq 0 ]
+  first=${lines[0]}
+  [[ "$first" == '{"position":0,"base_offset":0,'* ]]
+  [[ "$first" == *'"attributes":{"raw":4,"compression":"zstd","timestamp_type":"create","transactional":false,"control":false,"delete_horizon":false}'* ]]
+  [[ "$first" == *'"producer_id":-1,"producer_epoch":-1,"base_sequence":-1,"record_count":5,'* ]]
+  [[ "$first" == *'"key":"k1","value":"value one","headers":[["trace","abc-123"],["empty",""],["nullvalue",null]]'* ]]
+  [[ "$first" == *'"key":null,"value":"empty key is null with -Z"'* ]]
+  [[ "${lines[1]}" == *'"base_offset":5,'*'"base_sequence":0,"record_count":20,'* ]]
+  run --separate-stderr kpipe decode --record-batch --input hex "$RECORD_FIXTURES/kcat_transactional.hex"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"transactional":true,"control":false'* ]]
+  run --separate-stderr kpipe decode --record-batch --input hex "$RECORD_FIXTURES/python_v1_lz4.hex"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"offset":102,'*'"compression":"lz4"'*'"messages":[{"inner_position":0,"offset":100,'* ]]
+}
+
+@test "--record-batch reads raw bytes from stdin, base64, and --pretty" {
+  fixture_bytes kcat_none "$BATS_TEST_TMPDIR/none.bin"
+  run --separate-stderr kpipe decode --record-batch < "$BATS_TEST_TMPDIR/none.bin"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 2 ]
+  run --separate-stderr kpipe decode --record-batch --input base64 - <<< "$(base64 < "$BATS_TEST_TMPDIR/none.bin")"
+  [ "$status" -eq 0 ]
+  [ "$(record_values <<< "$output" | head -n 1)" = 25 ]
+  run --separate-stderr kpipe decode --record-batch --pretty "$BATS_TEST_TMPDIR/none.bin"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "{" ]
+  [ "${lines[1]}" = '  "position": 0,' ]
+  run python3 -c 'import json, sys; t = sys.stdin.read(); d = json.JSONDecoder()
+i = n = 0
+while i < len(t.rstrip()):
+    o, i = d.raw_decode(t, i); n += len(o["records"])
+    while i < len(t) and t[i].isspace(): i += 1
+print(n)' <<< "$output"
+  [ "$output" = 25 ]
+}
+
+@test "--record-batch decodes the record batches of the Produce requests kcat sent" {
+  found=0
+  for c in "$CAPTURE_DIR"/conn-*.bin; do
+    records=$(kpipe decode --frames "$c" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    f = json.loads(line)
+    if f["api"] == "Produce" and f["type"] == "request":
+        print(f["body"]["topic_data"][0]["partition_data"][0]["records"])
+')
+    for r in $records; do
+      run --separate-stderr kpipe decode --record-batch --input base64 <<< "$r"
+      [ "$status" -eq 0 ]
+      [ -z "$stderr" ]
+      printf '%s\n' "$output" >> "$BATS_TEST_TMPDIR/batches.json"
+      found=$((found + 1))
+    done
+  done
+  [ "$found" -ge 5 ]
+  # kcat sent k1 and k2 once per codec (none gzip snappy lz4 zstd), in one batch or two.
+  for k in 1 2; do
+    run grep -o '"key":"k'$k'","value":"v'$k'","headers":\[\["trace","abc"\],\["empty",""\]\]' \
+      "$BATS_TEST_TMPDIR/batches.json"
+    [ "${#lines[@]}" -ge 5 ]
+  done
+}
+
+@test "--record-batch: a wrong CRC is shown, reported and exits 1" {
+  fixture_bytes kcat_none "$BATS_TEST_TMPDIR/bad.bin"
+  # Flip the last byte of the first batch's stored CRC (bytes 17-20).
+  python3 -c 'import sys; p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[20] ^= 0xff
+open(p, "wb").write(d)' "$BATS_TEST_TMPDIR/bad.bin"
+  expected=$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+stored = int.from_bytes(d[17:21], "big")
+print("kpipe: decode: batch at offset 0: CRC mismatch: stored 0x%08x, computed 0x%08x" % (stored, stored ^ 0xff))' "$BATS_TEST_TMPDIR/bad.bin")
+  run --separate-stderr kpipe decode --record-batch "$BATS_TEST_TMPDIR/bad.bin"
+  [ "$status" -eq 1 ]
+  echo "$stderr"
+  [ "$stderr" = "$expected" ]
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[0]}" == *'"crc_ok":false,'* ]]
+  [[ "${lines[0]}" == *'"value":"value one"'* ]]
+  [[ "${lines[1]}" == *'"crc_ok":true,'* ]]
+}
+
+@test "--record-batch: a cut batch or garbage exits 1 naming the offset and the field" {
+  fixture_bytes kcat_gzip "$BATS_TEST_TMPDIR/full.bin"
+  size=$(stat -c %s "$BATS_TEST_TMPDIR/full.bin")
+  head -c $((size - 10)) "$BATS_TEST_TMPDIR/full.bin" > "$BATS_TEST_TMPDIR/cut.bin"
+  run --separate-stderr kpipe decode --record-batch "$BATS_TEST_TMPDIR/cut.bin"
+  [ "$status" -eq 1 ]
+  echo "$stderr"
+  [[ "$stderr" == "kpipe: decode: batch at offset "*": cut short in records: need "*" left at offset "* ]]
+  [ "${#lines[@]}" -eq 1 ]  # the first batch is printed
+  [[ "${lines[0]}" == *'"base_offset":0,'* ]]
+  # A record count larger than the records: the field path and the offset.
+  python3 -c 'import sys; p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[60] = 9
+open(p, "wb").write(d)' "$BATS_TEST_TMPDIR/full.bin"
+  run --separate-stderr kpipe decode --record-batch "$BATS_TEST_TMPDIR/full.bin"
+  [ "$status" -eq 1 ]
+  echo "$stderr"
+  [[ "$stderr" == *"batch at offset 0: CRC mismatch"* ]]
+  [[ "$stderr" == *"batch at offset 0: records[5].length: need 1 bytes, 0 left at offset "*" of the records after gzip decompression"* ]]
+  [ -z "$output" ]
+  head -c 3000 /dev/urandom > "$BATS_TEST_TMPDIR/random.bin"
+  run --separate-stderr kpipe decode --record-batch "$BATS_TEST_TMPDIR/random.bin"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"at offset"* ]]
+  run --separate-stderr kpipe decode --record-batch /dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ -z "$stderr" ]
+}

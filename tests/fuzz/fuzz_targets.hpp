@@ -11,4 +11,10 @@ namespace kpipe::fuzz {
 // request and as one response of an API chosen by the first two bytes.
 void decode_frames(const std::uint8_t* data, std::size_t size);
 
+// Record batches and legacy message sets: read_batches and read_message_set with records
+// decoded or not and CRC mismatches failing or shown, touching every byte that a record views;
+// then decode --record-batch's reader choice and JSON rendering. Returns a checksum of what was
+// read (so that nothing is optimised away).
+std::size_t decode_record_batches(const std::uint8_t* data, std::size_t size);
+
 }  // namespace kpipe::fuzz
