@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# consume_vs_kcat.sh: `kpipe consume` against `kcat -C`, both reading a pre-filled topic of the
+# reference cluster from the beginning to the end. A skeleton: until `kpipe consume` exists it
+# measures kcat alone, so that the set-up and the checks are ready. See bench/README.md.
+#
+# Builds nothing: KPIPE_BUILD_DIR (default ./build) must have kpipe and kpipe-mock-cluster.
+#   KPIPE_BENCH_RUNS=5           runs per tool and case
+#   KPIPE_BENCH_RECORDS=1000000  records in each topic (100-byte values)
+#   KPIPE_BENCH_CASES="none lz4 zstd"   codec of the batches in the topic
+set -euo pipefail
+
+build_dir=${KPIPE_BUILD_DIR:-./build}
+runs=${KPIPE_BENCH_RUNS:-5}
+records=${KPIPE_BENCH_RECORDS:-1000000}
+cases=${KPIPE_BENCH_CASES:-none lz4 zstd}
+partitions=64
+value_bytes=100
+
+kpipe=$build_dir/kpipe
+mock=$build_dir/tests/support/kpipe-mock-cluster
+
+die() {
+  echo "consume_vs_kcat: $*" >&2
+  exit 1
+}
+
+[[ -x $kpipe ]] || die "no kpipe at $kpipe (set KPIPE_BUILD_DIR; build target kpipe)"
+[[ -x $mock ]] || die "no mock cluster at $mock (build target kpipe-mock-cluster)"
+command -v kcat >/dev/null || die "kcat is not installed"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is needed for CPU time and peak RSS (apt install time)"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "KPIPE_BENCH_RUNS must be a positive integer"
+[[ $records =~ ^[1-9][0-9]*$ ]] || die "KPIPE_BENCH_RECORDS must be a positive integer"
+
+tools="kpipe kcat"
+# `kpipe consume --help` succeeds even without the command (the top-level help), so look for it
+# in the list of subcommands.
+if ! "$kpipe" --help 2>/dev/null | grep -Eq '^ +consume +'; then
+  echo "consume_vs_kcat: $kpipe has no consume command yet: measuring kcat only" >&2
+  tools=kcat
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kpipe-bench-consume.XXXXXX")
+mock_pid=""
+cleanup() {
+  if [[ -n $mock_pid ]]; then
+    kill "$mock_pid" 2>/dev/null || true
+    wait "$mock_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# One cluster, one topic per codec. Consuming does not change a topic, so every run reads the
+# same one; the mock keeps about 5 MiB per partition, and 100 MB over 64 partitions fits.
+args=(--brokers 3 --max-seconds 7200)
+for codec in $cases; do args+=(--topic "bench-consume-$codec:$partitions"); done
+: >"$work/mock.out"
+"$mock" "${args[@]}" >"$work/mock.out" 2>"$work/mock.err" &
+mock_pid=$!
+bootstrap=""
+for ((i = 0; i < 100; i++)); do
+  bootstrap=$(head -n 1 "$work/mock.out")
+  [[ -n $bootstrap ]] && break
+  kill -0 "$mock_pid" 2>/dev/null || die "mock cluster exited: $(cat "$work/mock.err")"
+  sleep 0.1
+done
+[[ -n $bootstrap ]] || die "mock cluster printed no bootstrap list within 10 s"
+
+# The same kind of input as produce_vs_kcat.sh, written by kcat so that the topic's batches do not
+# depend on the program under test.
+awk -v n="$records" -v len="$value_bytes" 'BEGIN {
+  srand(4);
+  nw = split("order user item price status created shipped pending region eu-west us-east " \
+             "session click view cart checkout payment refund warehouse sku quantity", w, " ");
+  for (i = 0; i < n; i++) {
+    s = sprintf("%09d", i);
+    while (length(s) < len) s = s " " w[int(rand() * nw) + 1] "=" int(rand() * 1000000);
+    print substr(s, 1, len);
+  }
+}' >"$work/input.txt"
+input_bytes=$(stat -c %s "$work/input.txt")
+for codec in $cases; do
+  kcat -P -b "$bootstrap" -t "bench-consume-$codec" -X acks=all -X "compression.codec=$codec" \
+    <"$work/input.txt" || die "filling bench-consume-$codec failed"
+done
+
+# One timed run: the records go to wc -l, whose count must be the topic's record count.
+results=$work/results.txt
+: >"$results"
+run_one() {
+  local tool=$1 codec=$2 run=$3 topic=bench-consume-$2 cmd=()
+  case $tool in
+    kpipe) cmd=("$kpipe" consume -b "$bootstrap" -t "$topic" -o beginning -e) ;;
+    kcat) cmd=(kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q) ;;
+  esac
+  local t0 t1 lines status
+  t0=$EPOCHREALTIME
+  set +e
+  lines=$(/usr/bin/time -o "$work/time" -f '%U %S %M' "${cmd[@]}" 2>"$work/$tool.log" | wc -l)
+  status=${PIPESTATUS[0]}
+  set -e
+  t1=$EPOCHREALTIME
+  local user sys rss wall
+  read -r user sys rss < <(tail -n 1 "$work/time") || true
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  echo "$tool $codec $run $wall $user $sys $rss $status $lines" >>"$results"
+  printf '  %-5s %-4s run %d: wall %7.3f s  user %5.2f s  sys %5.2f s  exit %d  records %s\n' \
+    "$tool" "$codec" "$run" "$wall" "$user" "$sys" "$status" "$lines" >&2
+  if [[ $status != 0 || $lines != "$records" ]]; then
+    echo "  !! $tool $codec run $run: exit $status, $lines of $records records; ${cmd[*]}" >&2
+    tail -n 20 "$work/$tool.log" | sed 's/^/     /' >&2
+  fi
+}
+
+echo "consume_vs_kcat: $records records of $value_bytes bytes, $runs runs per tool and case," \
+  "tools: $tools; load average: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+for codec in $cases; do
+  echo "case $codec:" >&2
+  for ((r = 1; r <= runs; r++)); do
+    for tool in $tools; do run_one "$tool" "$codec" "$r"; done
+  done
+done
+
+echo
+echo "| case | tool | median wall s | median CPU s | MB/s | max RSS MiB | runs ok |"
+echo "|---|---|---|---|---|---|---|"
+for codec in $cases; do
+  for tool in $tools; do
+    awk -v tool="$tool" -v codec="$codec" -v want="$records" -v b="$input_bytes" '
+      $1 == tool && $2 == codec {
+        n++; wall[n] = $4; cpu[n] = $5 + $6; if ($7 > rss) rss = $7
+        if ($8 == 0 && $9 == want) ok++ }
+      function median(a, n,   i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+          t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+      END {
+        w = median(wall, n); c = median(cpu, n)
+        printf "| %s | %s | %.3f | %.2f | %.0f | %.1f | %d/%d |\n",
+          codec, tool, w, c, b / w / 1e6, rss / 1024, ok, n }' "$results"
+  done
+done
+awk -v want="$records" '$8 != 0 || $9 != want { bad = 1 } END { exit bad }' "$results" ||
+  die "some runs failed or did not read every record (see above)"
