@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# kpipe consume -o SPEC against the reference broker (librdkafka's mock cluster): every form of
+# the offset spec on a topic whose content is known exactly, compared offset by offset, plus the
+# usage errors. The semantics of each form are in src/cli/parse/offset_spec.hpp; this file checks
+# that the command wires them to ListOffsets and to the fetcher per partition.
+
+bats_require_minimum_version 1.5.0
+
+# Create time of record i of partition 0 is T0 + i*1000, of partition 1 T0 + i*2000, of
+# partition 2 T0 + i*500 (2026-01-01T00:00:00Z).
+T0=1767225600000
+
+setup_file() {
+  source "$BATS_TEST_DIRNAME/helpers/cluster.bash"
+  source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+  start_cluster --brokers 3 --topic ts:3
+  # One leader per partition, so that every ListOffsets and Fetch is split across brokers.
+  cluster_control leader ts 0 1
+  cluster_control leader ts 1 2
+  cluster_control leader ts 2 3
+
+  # ts: 10 records in partitions 0 and 1, 4 in partition 2, "pP-vI" at offset I, with explicit
+  # create times (kcat -P cannot set them).
+  /usr/bin/python3 - "$KPIPE_TEST_BROKERS" "$T0" <<'EOF'
+import sys
+from kafka import KafkaProducer
+t0 = int(sys.argv[2])
+p = KafkaProducer(bootstrap_servers=sys.argv[1].split(","), api_version=(2, 5, 0), linger_ms=0)
+for part, count, step in ((0, 10, 1000), (1, 10, 2000), (2, 4, 500)):
+    for i in range(count):
+        p.send("ts", partition=part, value=b"p%d-v%d" % (part, i),
+               timestamp_ms=t0 + i * step).get(10)
+p.close()
+EOF
+}
+
+teardown_file() {
+  stop_cluster
+}
+
+setup() {
+  source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+}
+
+# first_last: reads "PARTITION OFFSET" lines and prints "0:FIRST-LAST 1:... 2:..." for
+# partitions 0-2 in order: "none" for a partition without records, "gap" when its offsets are not
+# consecutive and ascending (a record skipped or repeated).
+first_last() {
+  awk '
+    { if (!($1 in first)) { first[$1] = $2 }
+      else if ($2 != last[$1] + 1) { bad[$1] = 1 }
+      last[$1] = $2 }
+    END { out = ""
+      for (p = 0; p <= 2; p++) {
+        s = !(p in first) ? "none" : bad[p] ? "gap" : first[p] "-" last[p]
+        out = out (p ? " " : "") p ":" s }
+      print out }'
+}
+
+# check_table ROW...: each ROW is "SPEC|EXPECTED"; runs `consume -o SPEC -e` on ts and compares
+# first_last of its output. Every mismatch is listed before the test fails, so that one run
+# shows them all.
+check_table() {
+  local row spec want got status failures=0 out err
+  out="$BATS_TEST_TMPDIR/out"
+  err="$BATS_TEST_TMPDIR/err"
+  for row in "$@"; do
+    spec=${row%%|*}
+    want=${row#*|}
+    status=0
+    kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -o "$spec" -e -f '%p %o\n' >"$out" 2>"$err" ||
+      status=$?
+    # Records of one partition arrive in order; sorting by partition keeps that order.
+    got=$(sort -s -n -k1,1 "$out" | first_last)
+    if [[ $status -ne 0 || "$got" != "$want" || -s "$err" ]]; then
+      echo "-o '$spec': exit $status, got [$got], want [$want]; stderr: $(cat "$err")"
+      failures=$((failures + 1))
+    fi
+  done
+  [ "$failures" -eq 0 ]
+}
+
+@test "the topic holds the records and create times the table below assumes" {
+  run --separate-stderr kcat -b "$KPIPE_TEST_BROKERS" -C -t ts -o beginning -e -q -f '%p %o %T %s\n'
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 24 ]
+  [[ "$output" == *"0 9 $((T0 + 9000)) p0-v9"* ]]
+  [[ "$output" == *"1 9 $((T0 + 18000)) p1-v9"* ]]
+  [[ "$output" == *"2 3 $((T0 + 1500)) p2-v3"* ]]
+}
+
+@test "-o by position: each form yields the expected first and last offset per partition" {
+  # Partitions 0 and 1 hold offsets 0-9, partition 2 offsets 0-3; ranges are END-exclusive.
+  check_table \
+    'beginning|0:0-9 1:0-9 2:0-3' \
+    'earliest|0:0-9 1:0-9 2:0-3' \
+    'end|0:none 1:none 2:none' \
+    'latest|0:none 1:none 2:none' \
+    '0|0:0-9 1:0-9 2:0-3' \
+    '3|0:3-9 1:3-9 2:3-3' \
+    '25|0:none 1:none 2:none' \
+    '-3|0:7-9 1:7-9 2:1-3' \
+    '-30|0:0-9 1:0-9 2:0-3' \
+    '-0|0:none 1:none 2:none' \
+    '+4|0:4-9 1:4-9 2:none' \
+    '+40|0:none 1:none 2:none' \
+    '0:5|0:0-4 1:0-4 2:0-3' \
+    '2:7|0:2-6 1:2-6 2:2-3' \
+    '5:5|0:none 1:none 2:none' \
+    '0:100|0:0-9 1:0-9 2:0-3' \
+    '-3:end|0:7-9 1:7-9 2:1-3' \
+    '3:end|0:3-9 1:3-9 2:3-3' \
+    '8:latest|0:8-9 1:8-9 2:none' \
+    'beginning:4|0:0-3 1:0-3 2:0-3' \
+    'earliest:-8|0:0-1 1:0-1 2:none' \
+    '+2:+5|0:2-4 1:2-4 2:2-3' \
+    '-5:-2|0:5-7 1:5-7 2:0-1' \
+    '+1:-1|0:1-8 1:1-8 2:1-2'
+}
+
+@test "-o by time, broker without a time index (mock answers -1): start times begin at the end, stop times end at the end" {
+  # librdkafka 2.0.2's mock answers every ListOffsets timestamp query with offset -1, as Kafka
+  # does for a time after the last record. So a start time resolves to the log end (nothing to
+  # read) and a stop time to the current end (read up to it); the time semantics themselves are
+  # unit-tested (tests/unit/cli/offset_spec_test.cpp). Every form still has to parse, be sent as
+  # a timestamp query and come back per partition.
+  local t1=$((T0 + 2000)) t2=$((T0 + 6000)) t3=$((T0 + 3000))
+  check_table \
+    '@2026-01-01T00:00:05Z|0:none 1:none 2:none' \
+    '@2026-01-01 00:00:05.250+00:00|0:none 1:none 2:none' \
+    "@$((T0 + 4500))|0:none 1:none 2:none" \
+    "s@$((T0 + 4500))|0:none 1:none 2:none" \
+    "e@$((T0 + 4000))|0:0-9 1:0-9 2:0-3" \
+    "@$t1:@$t2|0:none 1:none 2:none" \
+    '@2026-01-01T00:00:02Z:@2026-01-01T00:00:06Z|0:none 1:none 2:none' \
+    "beginning:@$t3|0:0-9 1:0-9 2:0-3" \
+    "beginning:e@$t3|0:0-9 1:0-9 2:0-3" \
+    "-3:@$t3|0:7-9 1:7-9 2:1-3" \
+    "2:@2026-01-01T00:00:03Z|0:2-9 1:2-9 2:2-3" \
+    "@$t1:end|0:none 1:none 2:none" \
+    '@now|0:none 1:none 2:none' \
+    '@-1h|0:none 1:none 2:none'
+}
+
+@test "-o resolves per partition together with -p" {
+  run --separate-stderr kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -p 2 -o -3 -e -f '%p %o %s\n'
+  [ "$status" -eq 0 ]
+  [ "$output" = $'2 1 p2-v1\n2 2 p2-v2\n2 3 p2-v3' ]
+
+  run --separate-stderr kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -p 0,2 -o 2:4 -e -f '%p %o\n'
+  [ "$status" -eq 0 ]
+  [ "$(sort -n <<<"$output" | tr '\n' ' ')" = "0 2 0 3 2 2 2 3 " ]
+}
+
+@test "kcat agrees on beginning, end, N and -N" {
+  local spec mine theirs
+  for spec in beginning end 3 -3; do
+    mine=$(kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -o "$spec" -e -f '%p %o %s\n' | sort)
+    theirs=$(kcat -b "$KPIPE_TEST_BROKERS" -C -t ts -o "$spec" -e -q -f '%p %o %s\n' | sort)
+    echo "-o $spec: kpipe [$mine] kcat [$theirs]"
+    [ "$mine" = "$theirs" ]
+  done
+}
+
+@test "a malformed spec exits 2 before any I/O and names the spec" {
+  local spec
+  for spec in bogus 5:3 -2:-5 @yesterday e@5:9 5:stored 3:beginning 1.5 : 3: 2026-01-01 s@soon; do
+    run --separate-stderr kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -o "$spec" -e
+    echo "-o '$spec': exit $status, stderr: $stderr"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"invalid offset \"$spec\""* ]]
+  done
+  # A spec is checked before the broker is asked anything: an unreachable one changes nothing.
+  run --separate-stderr kpipe consume -b 127.0.0.1:1 -t ts -o bogus -e
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'invalid offset "bogus"'* ]]
+}
+
+@test "stored without -G exits 2 and says a group is needed" {
+  local spec
+  for spec in stored stored:5 stored:end; do
+    run --separate-stderr kpipe consume -b "$KPIPE_TEST_BROKERS" -t ts -o "$spec" -e
+    echo "-o '$spec': exit $status, stderr: $stderr"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"stored"*"group"*"-G"* ]]
+  done
+}
