@@ -850,6 +850,7 @@ asio::awaitable<status> producer::find_transaction_coordinator() {
 
 asio::awaitable<status> producer::init_producer_id(bool bump) {
   namespace ipi = protocol::init_producer_id;
+  bool fresh_id = false;
   kpipe::error last{error_kind::kafka, std::string("InitProducerId: no answer")};
   for (int attempt = 0; attempt < 10; ++attempt) {
     if (attempt > 0) {
@@ -869,7 +870,7 @@ asio::awaitable<status> producer::init_producer_id(bool bump) {
     request.transaction_timeout_ms =
         static_cast<std::int32_t>(options_.transaction_timeout.count());
     // KIP-360: v3+ bumps the epoch of the producer id we have; older brokers hand out a new id.
-    if (bump && *version >= 3) {
+    if (bump && *version >= 3 && !fresh_id) {
       request.producer_id = producer_id_;
       request.producer_epoch = producer_epoch_;
     }
@@ -885,6 +886,15 @@ asio::awaitable<status> producer::init_producer_id(bool bump) {
     }
     last = kpipe::error{error_kind::kafka, "InitProducerId from " + conn.value()->name() + ": " +
                                                kafka_error_text(response->error_code)};
+    // A broker that refuses to bump the epoch of a non-transactional producer (librdkafka's
+    // mock answers INVALID_PRODUCER_ID_MAPPING) still hands out a new producer id: sequences
+    // start over under it just the same.
+    if (bump && !fresh_id && !options_.transactional_id &&
+        !coordinator_retriable(response->error_code)) {
+      fresh_id = true;
+      attempt = -1;
+      continue;
+    }
     if (response->error_code == code::not_coordinator ||
         response->error_code == code::coordinator_not_available) {
       coordinator_.reset();
