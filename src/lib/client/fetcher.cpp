@@ -1,5 +1,7 @@
 #include "client/fetcher.hpp"
 
+#include "client/fetch_filter.hpp"
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,13 +24,6 @@ constexpr std::size_t max_ready_answers = 4;
 
 bool leader_may_have_moved(std::int16_t code) {
   return code == 3 || code == 5 || code == 6 || code == 74 || code == 75 || code == 100;
-}
-
-// The control record types of transaction markers (KIP-98).
-bool is_abort_marker(const record::record_batch& batch) {
-  if (!batch.control() || batch.records.empty()) return false;
-  const auto& control = batch.records.front().control;
-  return control && control->type == record::control_type::abort;
 }
 
 }  // namespace
@@ -260,48 +255,22 @@ result<fetched> fetcher::decode(std::int32_t node,
                             "partition " + std::to_string(p.partition_index) + " at offset " +
                                 std::to_string(state.offset) + ": " + read_result.error->message};
       }
-      // Aborted transactions by first offset; producers move into `aborting` once their first
-      // aborted offset is reached and out again at their ABORT marker.
-      std::vector<std::pair<std::int64_t, std::int64_t>> aborted;  // first offset, producer
-      if (options_.read_committed && p.aborted_transactions) {
-        for (const auto& a : *p.aborted_transactions)
-          aborted.emplace_back(a.first_offset, a.producer_id);
-        std::sort(aborted.begin(), aborted.end());
+      std::vector<aborted_transaction> aborted;
+      if (p.aborted_transactions) {
+        for (const auto& a : *p.aborted_transactions) {
+          aborted.push_back(aborted_transaction{a.producer_id, a.first_offset});
+        }
       }
-      std::size_t next_aborted = 0;
-      std::set<std::int64_t> aborting;
+      bool nothing_complete = read_result.batches.empty();
+      auto filtered = filter_batches(
+          std::move(read_result.batches), state.offset, state.stop, std::move(aborted),
+          filter_options{options_.read_committed, options_.control_records});
       partition_records records;
       records.partition = p.partition_index;
       records.high_watermark = p.high_watermark;
-      std::int64_t next_offset = state.offset;
-      for (auto& batch : read_result.batches) {
-        std::int64_t last = batch.last_offset();
-        while (next_aborted < aborted.size() && aborted[next_aborted].first <= last) {
-          aborting.insert(aborted[next_aborted].second);
-          ++next_aborted;
-        }
-        if (last < state.offset) continue;
-        next_offset = std::max(next_offset, last + 1);
-        bool skip = false;
-        if (options_.read_committed && batch.transactional()) {
-          if (batch.control()) {
-            if (is_abort_marker(batch)) aborting.erase(batch.producer_id);
-          } else if (aborting.count(batch.producer_id) != 0) {
-            skip = true;
-          }
-        }
-        if (batch.control() && !options_.control_records) skip = true;
-        if (skip) continue;
-        auto& recs = batch.records;
-        recs.erase(std::remove_if(recs.begin(), recs.end(),
-                                  [&](const record::record& r) {
-                                    return r.offset < state.offset ||
-                                           (state.stop && r.offset >= *state.stop);
-                                  }),
-                   recs.end());
-        if (!recs.empty()) records.batches.push_back(std::move(batch));
-      }
-      if (read_result.batches.empty() && read_result.truncated &&
+      records.batches = std::move(filtered.batches);
+      std::int64_t next_offset = filtered.next_offset;
+      if (nothing_complete && read_result.truncated &&
           options_.partition_max_bytes < options_.max_bytes) {
         // One batch is larger than we asked for (brokers before KIP-74 send nothing then).
         options_.partition_max_bytes =
