@@ -25,6 +25,11 @@ from defs import (BYTES_TYPES, PRIMITIVES, SCALARS, DefError, display_name,  # n
 # ----------------------------------------------------------------------------------------------
 # C++ emission helpers
 
+
+def emplace(expr):
+    """Engages an optional with a value-initialised element, in a form clang 14 accepts too."""
+    return f"{expr}.emplace(std::remove_cvref_t<decltype(*{expr})>{{}})"
+
 def cpp_value_type(f):
     if f.type in SCALARS:
         return SCALARS[f.type][0]
@@ -280,7 +285,9 @@ def emit_decode_value(o, f, expr, element, ret):
     else:
         fn = f"decode_{f.struct.func}"
         if nullable_here:
-            o(f"if (!({f.nullable.cond()}) || r.i8() >= 0) {fn}(r, {expr}.emplace(), version, flexible);")
+            # emplace(T{}), not emplace(): clang 14 refuses the latter for a nested struct with
+            # default member initializers (used before its enclosing class is complete).
+            o(f"if (!({f.nullable.cond()}) || r.i8() >= 0) {fn}(r, {emplace(expr)}, version, flexible);")
             o(f"else {expr}.reset();")
         else:
             o(f"{fn}(r, {expr}, version, flexible);")
@@ -462,7 +469,7 @@ def emit_from_json_value(o, f, src, expr, element):
         o(f"  {expr}.reset();")
         o("} else {")
         o.indent()
-        expr = f"{expr}.emplace()"
+        expr = emplace(expr)
         if f.is_struct:
             o(f"if (!{src}->is_object()) {{ error = \": expected an object\"; return false; }}")
             o(f"if (!from_json_{f.struct.func}(*{src}, {expr}, version, flexible, error)) return false;")

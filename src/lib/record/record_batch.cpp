@@ -183,8 +183,8 @@ void read_records(reader& r, const record_batch& batch, std::vector<record>& out
 // control batch) gives up so that the careful path reads the records again and says what and
 // where. The fast path makes each check of the careful one, in the same order, so that it never
 // accepts what the careful path refuses; record_batch_test's round trips and fixtures go through
-// the fast path, its error cases through the fall-back. With this path, decoding went from about
-// 1 to 2 GB/s on uncompressed 1 MiB batches (bench/record_batch_decode).
+// the fast path, its error cases through the fall-back. It doubled read_batches on uncompressed
+// 1 MiB batches of 100-byte records, CRC included: 1.8 to 3.7 GB/s (bench/record_batch_decode).
 
 // An unsigned varint of at most `max_bytes` bytes whose last byte is at most `last_max`, exactly
 // what reader::uvarint (5 bytes, 0x0f) and reader::uvarlong (10 bytes, 0x01) accept.
