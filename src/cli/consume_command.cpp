@@ -443,8 +443,9 @@ asio::awaitable<int> consume_run::run() {
   if (open) flush();
   if (member_) {
     auto committed = co_await commit_written(true);
-    if (!committed && member_->rebalance_needed()) {
-      // Refused because the group is rebalancing: join the new generation just to commit.
+    // Refused because the group is rebalancing: join the new generation just to commit (again,
+    // as long as members keep coming and going, a few times).
+    for (int attempt = 0; attempt < 5 && !committed && member_->rebalance_needed(); ++attempt) {
       if (auto joined = co_await member_->join(); joined) committed = co_await commit_written(true);
     }
     if (!committed) {

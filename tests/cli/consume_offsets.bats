@@ -118,7 +118,7 @@ check_table() {
     '+1:-1|0:1-8 1:1-8 2:1-2'
 }
 
-@test "-o by time, broker without a time index (mock answers -1): start times begin at the end, stop times end at the end" {
+@test "-o by time, mock answering -1 (no time index): a start time is the end, a stop time too" {
   # librdkafka 2.0.2's mock answers every ListOffsets timestamp query with offset -1, as Kafka
   # does for a time after the last record. So a start time resolves to the log end (nothing to
   # read) and a stop time to the current end (read up to it); the time semantics themselves are
