@@ -71,7 +71,7 @@ struct producer_options {
   std::chrono::milliseconds delivery_timeout{120'000};
   std::chrono::milliseconds request_timeout{30'000};
   // Open and unacknowledged batches; with the rest of the process, RSS stays under 64 MiB.
-  std::size_t buffer_bytes = std::size_t{16} << 20;
+  std::size_t buffer_bytes = std::size_t{12} << 20;
   std::size_t max_request_bytes = std::size_t{16} << 20;
   partitioner_kind partitioner = partitioner_kind::murmur2;
 };
