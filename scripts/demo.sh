@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: kpipe's main job against an embedded default. Installs what is missing,
 # builds kpipe, starts a local reference cluster (librdkafka's mock cluster: 3 brokers, topic
-# "demo" with 3 partitions), produces lines with kpipe, reads them back (with kcat until
-# `kpipe consume` lands) and shows the metadata. The cluster stops when the demo ends.
+# "demo" with 3 partitions), produces lines with kpipe, reads them back with kpipe and shows the
+# metadata and the offsets. The cluster stops when the demo ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,9 +30,9 @@ printf '\n$ printf "alice:hello\\nbob:world\\ncarol:again\\n" | kpipe produce -t
 printf 'alice:hello\nbob:world\ncarol:again\n' | build/kpipe -b "$brokers" produce -t demo -K : --stats
 printf '\n$ seq 1 1000 | kpipe produce -t demo\n'
 seq 1 1000 | build/kpipe -b "$brokers" produce -t demo
-printf '\n$ kcat -C -t demo -e -q -f "%%p %%o %%k %%s\\n" | head   (reading back)\n'
-kcat -b "$brokers" -C -t demo -e -q -f '%p %o %k %s\n' | sort -k3,3 -k4,4n | grep -E ' (alice|bob|carol) |^[0-9]+ [0-9]+  (1|1000)$' || true
-printf '$ kcat ... | wc -l\n'
-kcat -b "$brokers" -C -t demo -e -q | wc -l
+show build/kpipe -b "$brokers" consume -t demo -e -f '%p %o %k %s\n' --grep 'k:.'
+printf '\n$ kpipe consume -t demo -e | wc -l\n'
+build/kpipe -b "$brokers" consume -t demo -e | wc -l
+show build/kpipe -b "$brokers" offsets list -t demo
 show build/kpipe -b "$brokers" metadata
 show build/kpipe -b "$brokers" metadata -t demo --format json
