@@ -6,6 +6,7 @@
 #include "record/frame.hpp"
 #include "util/base64.hpp"
 #include "util/json_writer.hpp"
+#include "util/utf8.hpp"
 
 namespace kpipe::cli {
 namespace {
@@ -286,58 +287,12 @@ bool decode_legacy(bytes_view entry, std::size_t at, bool pretty, std::string& o
 
 }  // namespace
 
-bool is_valid_utf8(std::span<const std::uint8_t> s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    std::uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // The lead byte gives the length and the range of the second byte (RFC 3629, table 3-7 of
-    // Unicode): the narrowed ranges exclude overlong forms, surrogates and code points past
-    // U+10FFFF.
-    std::size_t length = 0;
-    std::uint8_t low = 0x80;
-    std::uint8_t high = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      length = 2;
-    } else if (c == 0xe0) {
-      length = 3;
-      low = 0xa0;
-    } else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) {
-      length = 3;
-    } else if (c == 0xed) {
-      length = 3;
-      high = 0x9f;
-    } else if (c == 0xf0) {
-      length = 4;
-      low = 0x90;
-    } else if (c >= 0xf1 && c <= 0xf3) {
-      length = 4;
-    } else if (c == 0xf4) {
-      length = 4;
-      high = 0x8f;
-    } else {
-      return false;
-    }
-    if (n - i < length) return false;
-    if (s[i + 1] < low || s[i + 1] > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
 void write_json_bytes(util::json_writer& j, const std::optional<bytes_view>& bytes) {
   if (!bytes) {
     j.null();
     return;
   }
-  if (is_valid_utf8(*bytes)) {
+  if (util::is_valid_utf8(*bytes)) {
     j.value(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
     return;
   }

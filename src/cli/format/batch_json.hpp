@@ -15,6 +15,7 @@
 
 #include "record/legacy_message_set.hpp"
 #include "record/record_batch.hpp"
+#include "util/utf8.hpp"
 
 namespace kpipe::util {
 class json_writer;
@@ -22,8 +23,7 @@ class json_writer;
 
 namespace kpipe::cli {
 
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_valid_utf8(std::span<const std::uint8_t> bytes);
+using util::is_valid_utf8;  // strict UTF-8 (RFC 3629), in util/utf8.hpp
 
 // One value in the envelope's convention (see above).
 void write_json_bytes(util::json_writer& j, const std::optional<record::bytes_view>& bytes);

@@ -7,6 +7,8 @@
 #include <limits>
 #include <system_error>
 
+#include "util/utf8.hpp"
+
 namespace kpipe::cli {
 namespace {
 
@@ -204,37 +206,12 @@ void append_integer(std::string& out, Int v) {
   out.append(buf, end);
 }
 
-int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The four hex digits after "\u" at p (p[0] == '\\', p[1] == 'u'), or -1.
 long read_u_escape(const char* p, const char* end) {
   if (end - p < 6) return -1;
   long v = 0;
   for (int i = 2; i < 6; ++i) {
-    int d = hex_value(static_cast<unsigned char>(p[i]));
+    int d = util::hex_digit_value(static_cast<unsigned char>(p[i]));
     if (d < 0) return -1;
     v = v << 4 | d;
   }
@@ -492,7 +469,7 @@ void append_unescaped(std::string& out, std::string_view content) {
           cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           run = i + 12;
         }
-        append_utf8(out, cp);
+        util::append_utf8(out, cp);
         break;
       }
       default:  // '"', '\\', '/'
@@ -602,7 +579,7 @@ bool decode_base64_text(std::string_view text, std::string& out, std::string& wh
 
 bool decode_hex_text(std::string_view text, std::string& out, std::string& why) {
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (hex_value(static_cast<unsigned char>(text[i])) < 0) {
+    if (util::hex_digit_value(static_cast<unsigned char>(text[i])) < 0) {
       why = at_character("invalid hex", i);
       return false;
     }
@@ -615,8 +592,8 @@ bool decode_hex_text(std::string_view text, std::string& out, std::string& why) 
   out.resize(old + text.size() / 2);
   char* d = out.data() + old;
   for (std::size_t i = 0; i < text.size(); i += 2) {
-    *d++ = static_cast<char>(hex_value(static_cast<unsigned char>(text[i])) << 4 |
-                             hex_value(static_cast<unsigned char>(text[i + 1])));
+    *d++ = static_cast<char>(util::hex_digit_value(static_cast<unsigned char>(text[i])) << 4 |
+                             util::hex_digit_value(static_cast<unsigned char>(text[i + 1])));
   }
   return true;
 }

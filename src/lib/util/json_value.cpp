@@ -6,6 +6,8 @@
 #include <system_error>
 #include <tuple>
 
+#include "util/utf8.hpp"
+
 namespace kpipe::util {
 
 // ---- json_value -------------------------------------------------------------------------------
@@ -170,31 +172,6 @@ constexpr std::array<byte_class, 256> make_string_classes() {
 }
 
 constexpr std::array<byte_class, 256> string_classes = make_string_classes();
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // "'x'" for printable ASCII, "byte 0x0a" otherwise.
 std::string describe(char c) {
@@ -512,7 +489,7 @@ class parser {
     cp = 0;
     for (int i = 0; i < 4; ++i) {
       if (p_ == end_) return fail("unterminated string", p_, false);
-      int h = hex_value(*p_);
+      int h = hex_digit_value(static_cast<unsigned char>(*p_));
       if (h < 0) return fail("expected a hex digit in a \\u escape", p_);
       cp = cp << 4 | static_cast<std::uint32_t>(h);
       ++p_;
