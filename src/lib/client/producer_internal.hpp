@@ -1,0 +1,100 @@
+#pragma once
+// The producer's own parts shared by its two source files: producer.cpp (appending, sending,
+// delivering) and producer_transactions.cpp (InitProducerId, epoch bumps, transactions). Not for
+// other code.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/producer.hpp"
+#include "protocol/generated/error_table.hpp"
+
+namespace kpipe::client {
+
+namespace producer_detail {
+
+inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Error codes the producer treats specially (Kafka's Errors.java).
+namespace code {
+inline constexpr std::int16_t unknown_topic_or_partition = 3;
+inline constexpr std::int16_t leader_not_available = 5;
+inline constexpr std::int16_t not_leader_or_follower = 6;
+inline constexpr std::int16_t coordinator_load_in_progress = 14;
+inline constexpr std::int16_t coordinator_not_available = 15;
+inline constexpr std::int16_t not_coordinator = 16;
+inline constexpr std::int16_t out_of_order_sequence_number = 45;
+inline constexpr std::int16_t duplicate_sequence_number = 46;
+inline constexpr std::int16_t invalid_producer_epoch = 47;
+inline constexpr std::int16_t concurrent_transactions = 51;
+inline constexpr std::int16_t unknown_producer_id = 59;
+inline constexpr std::int16_t fenced_leader_epoch = 74;
+inline constexpr std::int16_t unknown_leader_epoch = 75;
+inline constexpr std::int16_t producer_fenced = 90;
+}  // namespace code
+
+// Errors after which the leader may have moved: refresh the metadata before retrying.
+inline bool leader_may_have_moved(std::int16_t c) {
+  return c == code::unknown_topic_or_partition || c == code::leader_not_available ||
+         c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
+         c == code::unknown_leader_epoch;
+}
+
+inline bool coordinator_retriable(std::int16_t c) {
+  return c == code::coordinator_load_in_progress || c == code::coordinator_not_available ||
+         c == code::not_coordinator || c == code::concurrent_transactions;
+}
+
+inline std::string kafka_error_text(std::int16_t c,
+                                    const std::optional<std::string>& message = {}) {
+  std::string text(protocol::error_name(c));
+  if (message && !message->empty()) text += ": " + *message;
+  return text;
+}
+
+// The next sequence number after `count` records, wrapping as the broker expects (KIP-98:
+// sequences are int32 and wrap to 0).
+inline std::int32_t advance_sequence(std::int32_t sequence, std::int32_t count) {
+  auto next = static_cast<std::int64_t>(sequence) + count;
+  return static_cast<std::int32_t>(next % (std::int64_t{1} << 31));
+}
+
+}  // namespace producer_detail
+
+struct producer::batch {
+  std::uint64_t id = 0;  // seal order: a partition's batches are sent in this order
+  std::int32_t partition = 0;
+  std::vector<std::uint8_t> bytes;
+  std::int32_t record_count = 0;
+  std::uint64_t first_tag = 0;
+  std::uint64_t last_tag = 0;
+  clock::time_point created;  // when its first record was appended
+  std::optional<std::int32_t> sequence;
+  int attempts = 0;
+  std::optional<kpipe::error> last_error;
+};
+
+struct producer::partition_state {
+  explicit partition_state(const record::builder_settings& settings) : builder(settings) {}
+  std::int32_t leader = -1;
+  record::batch_builder builder;
+  clock::time_point first_append;
+  std::uint64_t first_tag = 0;
+  std::uint64_t last_tag = 0;
+  std::deque<std::shared_ptr<batch>> queue;  // sealed, not in flight, in seal order
+  int in_flight = 0;
+  // A batch came back for a retry: nothing more of this partition leaves until every batch in
+  // flight is answered, so that batches reach the broker in sequence order.
+  bool retrying = false;
+  clock::time_point blocked_until{};
+  std::int32_t next_sequence = 0;
+  bool in_transaction = false;
+};
+
+}  // namespace kpipe::client
