@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "client/cluster.hpp"
@@ -32,6 +33,21 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t flush_bytes = 1 << 20;
+// How long a group member interrupted by Ctrl-C may spend on its last commit and LeaveGroup.
+constexpr std::chrono::milliseconds interrupt_deadline{2000};
+
+// Next offsets by topic, then partition.
+using partition_offsets = std::map<std::int32_t, std::int64_t>;
+using offsets_by_topic = std::map<std::string, partition_offsets>;
+
+std::optional<std::int64_t> find_offset(const offsets_by_topic& offsets, const std::string& topic,
+                                        std::int32_t partition) {
+  auto t = offsets.find(topic);
+  if (t == offsets.end()) return std::nullopt;
+  auto p = t->second.find(partition);
+  if (p == t->second.end()) return std::nullopt;
+  return p->second;
+}
 
 class consume_run {
  public:
@@ -39,25 +55,32 @@ class consume_run {
       : io_(io),
         global_(global),
         options_(options),
-        cluster_(io.get_executor(), global.broker_list, global.connection_options()) {}
+        cluster_(io.get_executor(), global.broker_list, global.connection_options()),
+        deadline_(io) {}
 
   asio::awaitable<int> run();
-  void stop() { stopping_ = true; }
+  void interrupt(const end_event_loop& end);
 
  private:
   asio::awaitable<result<std::vector<client::fetch_position>>> positions_for(
-      const std::map<std::int32_t, std::int32_t>& leaders,
-      const std::vector<std::int32_t>& partitions,
+      const std::string& topic, const std::vector<std::int32_t>& partitions,
       const std::map<std::int32_t, client::committed_offset>& committed);
+  asio::awaitable<status> assign();
   asio::awaitable<status> commit_written(bool force);
   status prepare_output();
-  bool emit(const record::record_batch& batch, const record::record& r, std::int32_t partition);
+  bool emit(const record::record_batch& batch, const record::record& r,
+            const client::partition_records& part);
   bool flush();
 
   asio::io_context& io_;
   const global_options& global_;
   const consume_options& options_;
+  // Declared before the fetcher and the member, which use it: it goes after them.
   client::cluster cluster_;
+  std::optional<client::fetcher> fetcher_;
+  std::optional<client::group_member> member_;
+  std::vector<std::string> topics_;  // as named, without repeats
+  std::map<std::string, std::map<std::int32_t, std::int32_t>> leaders_;  // topic -> p -> leader
   std::optional<record_format> format_;
   record_filter filter_;
   envelope_options envelope_;
@@ -69,11 +92,12 @@ class consume_run {
   offset_spec spec_;
   bool group_mode_ = false;
   bool stopping_ = false;
+  bool final_commit_done_ = false;
+  asio::steady_timer deadline_;
   std::size_t assigned_ = 0;
-  client::group_member* member_ = nullptr;
   // Per partition: the next offset after what reached stdout, and after what was committed.
-  std::map<std::int32_t, std::int64_t> written_next_;
-  std::map<std::int32_t, std::int64_t> committed_next_;
+  offsets_by_topic written_next_;
+  offsets_by_topic committed_next_;
   std::chrono::milliseconds commit_interval_{200};
   std::chrono::steady_clock::time_point last_commit_{};
 };
@@ -109,10 +133,10 @@ status consume_run::prepare_output() {
 
 // Appends one record in the chosen layout; false when stdout is closed.
 bool consume_run::emit(const record::record_batch& batch, const record::record& r,
-                       std::int32_t partition) {
+                       const client::partition_records& part) {
   record_view view;
-  view.topic = options_.topics[0];
-  view.partition = partition;
+  view.topic = part.topic;
+  view.partition = part.partition;
   view.offset = r.offset;
   view.timestamp = r.timestamp;
   view.timestamp_type = batch.timestamps();
@@ -150,14 +174,17 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Where each partition starts (and stops): -o resolved with ListOffsets (earliest, latest, and a
-// time lookup for @TIME points), a group's committed offsets first when there are any, and -e's
-// end offsets taken now.
+// Where each partition of a topic starts (and stops): -o resolved with ListOffsets (earliest,
+// latest, and a time lookup for @TIME points), a group's committed offsets first when there are
+// any, and -e's end offsets taken now.
 asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positions_for(
-    const std::map<std::int32_t, std::int32_t>& leaders,
-    const std::vector<std::int32_t>& partitions,
+    const std::string& topic, const std::vector<std::int32_t>& partitions,
     const std::map<std::int32_t, client::committed_offset>& committed) {
-  const std::string& topic = options_.topics[0];
+  auto found_leaders = leaders_.find(topic);
+  if (found_leaders == leaders_.end()) {
+    co_return error{error_kind::not_found, "topic " + topic + " has no metadata"};
+  }
+  const auto& leaders = found_leaders->second;
   bool read_committed = options_.isolation != "read-uncommitted";
   auto query = [&](std::int64_t timestamp) {
     std::map<std::int32_t, std::int64_t> q;
@@ -186,9 +213,15 @@ asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positi
   }
   std::vector<client::fetch_position> positions;
   for (auto p : partitions) {
+    auto e = earliest->find(p);
+    auto l = latest->find(p);
+    if (e == earliest->end() || l == latest->end()) {
+      co_return error{error_kind::protocol, "ListOffsets for " + topic + " did not answer for " +
+                                                "partition " + std::to_string(p)};
+    }
     partition_bounds bounds;
-    bounds.earliest = earliest->at(p).offset;
-    bounds.latest = latest->at(p).offset;
+    bounds.earliest = e->second.offset;
+    bounds.latest = l->second.offset;
     auto c = committed.find(p);
     bool has_committed = c != committed.end() && c->second.offset >= 0;
     if (has_committed) bounds.committed = c->second.offset;
@@ -199,6 +232,7 @@ asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positi
       bounds.stop_time_offset = t->second.offset;
     }
     client::fetch_position position;
+    position.topic = topic;
     position.partition = p;
     if (group_mode_ && has_committed) {
       // A group goes on where it left off; -o only says where partitions without a commit start.
@@ -227,6 +261,8 @@ asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positi
   co_return positions;
 }
 
+// Commits, per topic (OffsetCommit names one topic here), what reached stdout since the last
+// commit.
 asio::awaitable<status> consume_run::commit_written(bool force) {
   if (!member_ || options_.commit == "none") co_return success{};
   if (!force && options_.commit != "after-write" && !options_.commit.starts_with("interval:")) {
@@ -234,18 +270,113 @@ asio::awaitable<status> consume_run::commit_written(bool force) {
   }
   auto now = std::chrono::steady_clock::now();
   if (!force && now - last_commit_ < commit_interval_) co_return success{};
-  std::map<std::int32_t, std::int64_t> changed;
-  for (const auto& [p, next] : written_next_) {
-    auto it = committed_next_.find(p);
-    if (it == committed_next_.end() || it->second != next) changed[p] = next;
-  }
   last_commit_ = now;
-  if (changed.empty()) co_return success{};
-  auto done = co_await member_->commit(options_.topics[0], changed);
-  if (done) {
-    for (const auto& [p, next] : changed) committed_next_[p] = next;
+  std::vector<std::pair<std::string, partition_offsets>> changes;
+  for (const auto& [topic, written] : written_next_) {
+    partition_offsets changed;
+    for (const auto& [p, next] : written) {
+      if (find_offset(committed_next_, topic, p) != next) changed[p] = next;
+    }
+    if (!changed.empty()) changes.emplace_back(topic, std::move(changed));
   }
-  co_return done;
+  for (const auto& [topic, changed] : changes) {
+    auto done = co_await member_->commit(topic, changed);
+    if (!done) co_return done;
+    auto& committed = committed_next_[topic];
+    for (const auto& [p, next] : changed) committed[p] = next;
+  }
+  co_return success{};
+}
+
+// (Re)assigns the fetcher: all or -p partitions of every topic, or the group's share.
+asio::awaitable<status> consume_run::assign() {
+  std::vector<client::fetch_position> positions;
+  if (member_) {
+    auto joined = co_await member_->join();
+    if (!joined) co_return joined.error();
+    // What was written but not committed before the rebalance (the coordinator refuses
+    // commits while the group rebalances) goes in now, under the new generation: any member of
+    // it may commit any partition, so a partition moving elsewhere starts after our output.
+    if (auto late = co_await commit_written(true); !late) {
+      std::cerr << "kpipe: consume: commit: " << late.error().message << '\n';
+    }
+    // Ctrl-C while joining: the run commits and leaves next, nothing more to fetch.
+    if (stopping_) co_return success{};
+    offsets_by_topic kept;
+    offsets_by_topic kept_committed;
+    for (const auto& topic : topics_) {
+      auto mine = joined->find(topic);
+      if (mine == joined->end() || mine->second.empty()) continue;
+      const auto& partitions = mine->second;
+      auto fetched = co_await client::fetch_committed(cluster_, *options_.group, topic, partitions);
+      if (!fetched) co_return fetched.error();
+      auto committed = std::move(fetched).value();
+      // A partition this member keeps continues right after what it wrote, whatever the
+      // coordinator has (a commit may have been refused): nothing is printed twice.
+      for (auto p : partitions) {
+        if (auto w = find_offset(written_next_, topic, p)) {
+          kept[topic][p] = *w;
+          auto& c = committed[p];
+          c.offset = std::max(c.offset, *w);
+        }
+        if (auto c = find_offset(committed_next_, topic, p)) kept_committed[topic][p] = *c;
+      }
+      auto found = co_await positions_for(topic, partitions, committed);
+      if (!found) co_return found.error();
+      for (auto& pos : found.value()) positions.push_back(std::move(pos));
+    }
+    written_next_ = std::move(kept);
+    committed_next_ = std::move(kept_committed);
+    for (const auto& pos : positions) {
+      auto& committed = committed_next_[pos.topic];
+      if (!committed.count(pos.partition)) committed[pos.partition] = pos.offset;
+    }
+  } else {
+    written_next_.clear();
+    committed_next_.clear();
+    for (const auto& topic : topics_) {
+      std::vector<std::int32_t> partitions = options_.partitions;
+      if (partitions.empty()) {
+        for (const auto& [p, leader] : leaders_.at(topic)) partitions.push_back(p);
+      }
+      std::map<std::int32_t, client::committed_offset> none;
+      auto found = co_await positions_for(topic, partitions, none);
+      if (!found) co_return found.error();
+      for (auto& pos : found.value()) positions.push_back(std::move(pos));
+    }
+  }
+  assigned_ = positions.size();
+  fetcher_->assign(std::move(positions));
+  co_return success{};
+}
+
+// Ctrl-C (the first SIGINT or SIGTERM). A broker that stays silent can hold any stage of the run
+// (connecting, ApiVersions, Metadata, ListOffsets, JoinGroup, Fetch) for its full timeout, so
+// rather than making each of those cancellable this ends the event loop itself:
+// - with nothing to commit (no group, or not joined yet) at once: the output formatted so far
+//   is written here, and the sockets close with the loop;
+// - a group member stops fetching now (which wakes the run if it waits for records), then
+//   commits what it wrote and leaves on its own, but gets interrupt_deadline for that: a silent
+//   coordinator must not keep it (the message then says that the commit may be missing).
+void consume_run::interrupt(const end_event_loop& end) {
+  stopping_ = true;
+  if (!member_ || member_->generation() < 0) {
+    flush();
+    end(exit_interrupted);
+    return;
+  }
+  if (fetcher_) fetcher_->cancel();
+  deadline_.expires_after(interrupt_deadline);
+  deadline_.async_wait([this, end](const boost::system::error_code& ec) {
+    if (ec) return;  // the run ended first (this timer went with it)
+    flush();
+    if (!final_commit_done_) {
+      std::cerr << "kpipe: consume: interrupted: could not commit group " << *options_.group
+                << "'s offsets within " << interrupt_deadline.count()
+                << " ms; records written since its last confirmed commit may be read again\n";
+    }
+    end(exit_interrupted);
+  });
 }
 
 asio::awaitable<int> consume_run::run() {
@@ -253,9 +384,8 @@ asio::awaitable<int> consume_run::run() {
     std::cerr << "kpipe: consume: " << prepared.error().message << '\n';
     co_return exit_usage;
   }
-  if (options_.topics.size() != 1) {
-    std::cerr << "kpipe: consume: one topic at a time for now\n";
-    co_return exit_usage;
+  for (const auto& t : options_.topics) {
+    if (std::find(topics_.begin(), topics_.end(), t) == topics_.end()) topics_.push_back(t);
   }
   group_mode_ = options_.group.has_value();
   std::string offset_text = options_.offset.value_or(group_mode_ ? "end" : "beginning");
@@ -275,107 +405,64 @@ asio::awaitable<int> consume_run::run() {
   } else if (options_.commit == "after-write") {
     commit_interval_ = std::chrono::milliseconds(200);
   }
-  const std::string& topic = options_.topics[0];
-  std::vector<std::string> topics(1, topic);
-  auto metadata = co_await cluster_.fetch_metadata(topics);
+  std::optional<std::chrono::milliseconds> session_timeout;
+  if (auto it = global_.properties.find("session.timeout.ms"); it != global_.properties.end()) {
+    const std::string& text = it->second;
+    std::int64_t ms = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc{} || end != text.data() + text.size() || ms <= 0 ||
+        ms > std::numeric_limits<std::int32_t>::max()) {
+      std::cerr << "kpipe: consume: -X session.timeout.ms=" << text
+                << ": want a positive number of milliseconds\n";
+      co_return exit_usage;
+    }
+    session_timeout = std::chrono::milliseconds(ms);
+  }
+  auto metadata = co_await cluster_.fetch_metadata(topics_);
   if (!metadata) {
     std::cerr << "kpipe: consume: " << metadata.error().message << '\n';
     co_return exit_code_for(metadata.error());
   }
-  auto leaders = client::partition_leaders(metadata.value(), topic);
-  if (!leaders) {
-    std::cerr << "kpipe: consume: " << leaders.error().message << '\n';
-    co_return exit_code_for(leaders.error());
-  }
-  for (auto p : options_.partitions) {
-    if (!leaders->count(p)) {
-      std::cerr << "kpipe: consume: partition " << p << " of " << topic
-                << " does not exist (it has " << leaders->size() << ")\n";
-      co_return exit_not_found;
+  for (const auto& topic : topics_) {
+    auto leaders = client::partition_leaders(metadata.value(), topic);
+    if (!leaders) {
+      std::cerr << "kpipe: consume: " << leaders.error().message << '\n';
+      co_return exit_code_for(leaders.error());
     }
+    for (auto p : options_.partitions) {
+      if (!leaders->count(p)) {
+        std::cerr << "kpipe: consume: partition " << p << " of " << topic
+                  << " does not exist (it has " << leaders->size() << ")\n";
+        co_return exit_not_found;
+      }
+    }
+    leaders_[topic] = std::move(leaders).value();
   }
 
   client::fetcher_options fetch_options;
   fetch_options.read_committed = options_.isolation != "read-uncommitted";
   fetch_options.control_records = options_.print_control_records;
-  client::fetcher fetcher(io_.get_executor(), cluster_, topic, fetch_options);
-  fetcher.on_warning = [](const std::string& w) { std::cerr << "kpipe: consume: " << w << '\n'; };
+  fetcher_.emplace(io_.get_executor(), cluster_, fetch_options);
+  fetcher_->on_warning = [](const std::string& w) { std::cerr << "kpipe: consume: " << w << '\n'; };
 
-  std::optional<client::group_member> member;
   if (group_mode_) {
     client::group_options g;
     g.group = *options_.group;
-    g.topics = options_.topics;
+    g.topics = topics_;
     g.assignor = options_.assignor;
     g.instance_id = options_.instance_id;
-    if (auto it = global_.properties.find("session.timeout.ms"); it != global_.properties.end()) {
-      g.session_timeout = std::chrono::milliseconds(std::stoll(it->second));
+    if (session_timeout) {
+      g.session_timeout = *session_timeout;
       g.heartbeat_interval = std::max(std::chrono::milliseconds(100), g.session_timeout / 4);
     }
-    member.emplace(io_.get_executor(), cluster_, g);
+    member_.emplace(io_.get_executor(), cluster_, g);
     if (global_.verbosity > 0) {
-      member->on_debug = [](const std::string& m) { std::cerr << "kpipe: consume: " << m << '\n'; };
+      member_->on_debug = [](const std::string& m) {
+        std::cerr << "kpipe: consume: " << m << '\n';
+      };
     }
-    member_ = &*member;
   }
 
-  // (Re)assigns the fetcher: all or -p partitions, or the group's share.
-  auto assign = [&]() -> asio::awaitable<status> {
-    std::vector<std::int32_t> partitions = options_.partitions;
-    std::map<std::int32_t, client::committed_offset> committed;
-    if (member_) {
-      auto joined = co_await member_->join();
-      if (!joined) co_return joined.error();
-      // What was written but not committed before the rebalance (the coordinator refuses
-      // commits while the group rebalances) goes in now, under the new generation: any member of
-      // it may commit any partition, so a partition moving elsewhere starts after our output.
-      if (auto late = co_await commit_written(true); !late) {
-        std::cerr << "kpipe: consume: commit: " << late.error().message << '\n';
-      }
-      partitions.clear();
-      if (auto it = joined->find(topic); it != joined->end()) partitions = it->second;
-      if (!partitions.empty()) {
-        auto fetched =
-            co_await client::fetch_committed(cluster_, *options_.group, topic, partitions);
-        if (!fetched) co_return fetched.error();
-        committed = std::move(fetched).value();
-      }
-      // A partition this member keeps continues right after what it wrote, whatever the
-      // coordinator has (a commit may have been refused): nothing is printed twice.
-      std::map<std::int32_t, std::int64_t> kept;
-      for (auto p : partitions) {
-        if (auto w = written_next_.find(p); w != written_next_.end()) {
-          kept[p] = w->second;
-          auto& c = committed[p];
-          c.offset = std::max(c.offset, w->second);
-        }
-      }
-      written_next_ = kept;
-      std::map<std::int32_t, std::int64_t> kept_committed;
-      for (auto p : partitions) {
-        if (auto c = committed_next_.find(p); c != committed_next_.end()) {
-          kept_committed[p] = c->second;
-        }
-      }
-      committed_next_ = kept_committed;
-    } else {
-      if (partitions.empty()) {
-        for (const auto& [p, leader] : leaders.value()) partitions.push_back(p);
-      }
-      written_next_.clear();
-      committed_next_.clear();
-    }
-    auto positions = co_await positions_for(leaders.value(), partitions, committed);
-    if (!positions) co_return positions.error();
-    for (const auto& pos : positions.value()) {
-      if (member_ && !committed_next_.count(pos.partition)) {
-        committed_next_[pos.partition] = pos.offset;
-      }
-    }
-    assigned_ = positions->size();
-    fetcher.assign(std::move(positions).value());
-    co_return success{};
-  };
   if (auto assigned = co_await assign(); !assigned) {
     std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
     cluster_.close();
@@ -384,6 +471,9 @@ asio::awaitable<int> consume_run::run() {
 
   int code = exit_ok;
   bool open = true;
+  // Per partition of one answer: the offset after its last record handled (written or filtered
+  // out), recorded as written once the answer's output reached stdout.
+  std::vector<std::pair<const client::partition_records*, std::int64_t>> handled;
   while (open && !stopping_) {
     if (member_ && member_->rebalance_needed()) {
       (void)co_await commit_written(true);
@@ -394,7 +484,7 @@ asio::awaitable<int> consume_run::run() {
       }
       continue;
     }
-    if (options_.exit_at_end && (assigned_ == 0 || fetcher.done())) break;
+    if (options_.exit_at_end && (assigned_ == 0 || fetcher_->done())) break;
     if (assigned_ == 0) {
       if (!member_) break;
       // A member without partitions waits for a rebalance (or Ctrl-C), heartbeating meanwhile.
@@ -402,43 +492,50 @@ asio::awaitable<int> consume_run::run() {
       co_await idle.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    auto answer = co_await fetcher.next();
+    auto answer = co_await fetcher_->next();
     if (!answer) {
       std::cerr << "kpipe: consume: " << answer.error().message << '\n';
       code = exit_code_for(answer.error());
       break;
     }
-    std::map<std::int32_t, std::int64_t> appended;
+    handled.clear();
     for (const auto& part : answer->partitions) {
+      std::int64_t next = -1;
+      std::int64_t* written_slot = nullptr;  // found once per partition, not per record
       for (const auto& batch : part.batches) {
         for (const auto& r : batch.records) {
           if (options_.count && written_ >= *options_.count) break;
           // A filtered-out record counts as handled: its offset may be committed.
           if (!filter_.empty() && !filter_.matches(r)) {
-            appended[part.partition] = r.offset + 1;
+            next = r.offset + 1;
             continue;
           }
-          if (!emit(batch, r, part.partition)) {
+          if (!emit(batch, r, part)) {
             open = false;  // stdout closed (`| head`): a normal end
             break;
           }
-          appended[part.partition] = r.offset + 1;
-          if (line_buffered_) written_next_[part.partition] = r.offset + 1;
+          next = r.offset + 1;
+          if (line_buffered_) {
+            if (!written_slot) written_slot = &written_next_[part.topic][part.partition];
+            *written_slot = next;
+          }
         }
         if (!open || (options_.count && written_ >= *options_.count)) break;
       }
+      if (next >= 0) handled.emplace_back(&part, next);
       if (!open) break;
     }
     if (open && !flush()) open = false;
     // Only what reached stdout counts as written (--commit after-write).
     if (open) {
-      for (const auto& [p, next] : appended) written_next_[p] = next;
+      for (const auto& [part, next] : handled) written_next_[part->topic][part->partition] = next;
     }
+    handled.clear();
     if (auto committed = co_await commit_written(false); !committed) {
       std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
     }
     if (options_.count && written_ >= *options_.count) break;
-    if (options_.exit_at_end && fetcher.done()) break;
+    if (options_.exit_at_end && fetcher_->done()) break;
   }
   if (open) flush();
   if (member_) {
@@ -451,6 +548,8 @@ asio::awaitable<int> consume_run::run() {
     if (!committed) {
       std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
       if (code == exit_ok) code = exit_failure;
+    } else {
+      final_commit_done_ = true;
     }
     co_await member_->leave();
   }
@@ -461,9 +560,9 @@ asio::awaitable<int> consume_run::run() {
 }  // namespace
 
 CLI::App* register_consume(CLI::App& app, consume_options& o) {
-  auto* cmd = app.add_subcommand("consume", "Read records of a topic to stdout");
-  cmd->add_option("-t,--topic", o.topics, "Topic to read")->type_name("TOPIC");
-  cmd->add_option("topic", o.topics, "Topic (with -G, as in kcat -G GROUP TOPIC)")
+  auto* cmd = app.add_subcommand("consume", "Read records of one or more topics to stdout");
+  cmd->add_option("-t,--topic", o.topics, "Topic to read (repeatable)")->type_name("TOPIC");
+  cmd->add_option("topic", o.topics, "Topics (with -G, as in kcat -G GROUP TOPIC...)")
       ->type_name("TOPIC");
   cmd->add_option("-G,--group", o.group, "Consume as a member of this consumer group")
       ->type_name("GROUP");
@@ -513,6 +612,7 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       "  kpipe consume -t orders -e                 # everything there now, then exit\n"
       "  kpipe consume -t orders -o -10 -e -J       # the last 10 per partition as JSON\n"
       "  kpipe consume -t logs -f '%p:%o %k=%s\\n'\n"
+      "  kpipe consume -G readers orders refunds    # a group member reading two topics\n"
       "  kpipe consume -t orders -e -J | kpipe produce -t orders-copy -J\n"
       "\n"
       "A closed stdout (| head) ends the run quietly with exit 0.");
@@ -542,10 +642,9 @@ int run_consume(const global_options& global, const consume_options& options) {
         current = nullptr;
         co_return code;
       },
-      [&] {
-        // Ctrl-C: stop after the current answer; a group member commits what it wrote and
-        // leaves.
-        if (current) current->stop();
+      [&](const end_event_loop& end) {
+        // Ctrl-C: see consume_run::interrupt.
+        if (current) current->interrupt(end);
       });
 }
 

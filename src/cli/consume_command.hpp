@@ -1,5 +1,5 @@
 #pragma once
-// kpipe consume: records of a topic to stdout (CLI.md "consume").
+// kpipe consume: records of one or more topics to stdout (CLI.md "consume").
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
-// The fetcher: reads partitions of one topic from their leaders, one Fetch per broker carrying
-// all of that broker's partitions, with the next fetch to a broker sent as soon as its previous
-// answer arrived (so the broker works while kpipe writes the output).
+// The fetcher: reads partitions of any number of topics from their leaders, one Fetch per broker
+// carrying all of that broker's partitions of every topic, with the next fetch to a broker sent
+// as soon as its previous answer arrived (so the broker works while kpipe writes the output).
 //
 // Each answer is decoded into record batches (CRC checked, decompressed, capped), records before
 // the fetch position dropped (a compressed batch starts where it starts), aborted transactions
@@ -12,6 +12,9 @@
 //
 // Per-partition errors: NOT_LEADER / UNKNOWN_TOPIC refresh the metadata and retry;
 // OFFSET_OUT_OF_RANGE moves to the earliest offset (with a warning). Others end the fetch.
+//
+// State is kept per topic, then per partition: decoding an answer looks a topic name up once
+// per topic of the answer and a partition once per partition, never anything per record.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -32,8 +35,9 @@
 #include "util/result.hpp"
 
 namespace kpipe::protocol::fetch {
+struct request;
 struct response;
-}
+}  // namespace kpipe::protocol::fetch
 
 namespace kpipe::client {
 
@@ -48,6 +52,7 @@ struct fetcher_options {
 };
 
 struct fetch_position {
+  std::string topic;
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   std::optional<std::int64_t> stop;  // exclusive; nullopt: follow the log
@@ -55,6 +60,7 @@ struct fetch_position {
 
 // The records of one partition from one answer.
 struct partition_records {
+  std::string topic;
   std::int32_t partition = 0;
   std::vector<record::record_batch> batches;  // only records at or after the fetch position
   std::int64_t high_watermark = -1;
@@ -67,10 +73,48 @@ struct fetched {
   std::shared_ptr<const void> frame;
 };
 
+// Where the fetcher is in one partition.
+struct fetch_partition_state {
+  std::int64_t offset = 0;
+  std::optional<std::int64_t> stop;
+  std::int32_t leader = -1;
+  bool in_flight = false;
+};
+
+// Topic -> partition -> state. std::less<> so that a topic name from an answer is looked up
+// without building a std::string.
+using fetch_table =
+    std::map<std::string, std::map<std::int32_t, fetch_partition_state>, std::less<>>;
+// Topic -> partitions (of one request).
+using partitions_by_topic = std::map<std::string, std::vector<std::int32_t>>;
+
+// The pure halves of one fetch, public for the unit tests.
+//
+// The Fetch request for `asked` at the positions in `table`: one topic entry per topic, in name
+// order, its partitions in the order given.
+protocol::fetch::request build_fetch_request(const fetch_table& table,
+                                             const partitions_by_topic& asked,
+                                             const fetcher_options& options);
+
+// What decoding an answer changes besides the positions in the table.
+struct fetch_decode_effects {
+  bool need_refresh = false;             // a partition's leader moved: refresh the metadata
+  std::int32_t partition_max_bytes = 0;  // in/out: doubled when one batch did not fit (pre KIP-74)
+  std::vector<std::string> warnings;     // OFFSET_OUT_OF_RANGE moves
+};
+
+// Decodes a Fetch answer from broker `node`: records of partitions in `table` (others, and
+// topics not in it, are ignored), positions moved; the answer's batches view `response`, which
+// the result owns. Errors end the fetch (a top-level error, a partition error other than those
+// listed in the file comment, a batch that does not decode).
+result<fetched> decode_fetch_response(std::int32_t node,
+                                      std::shared_ptr<const protocol::fetch::response> response,
+                                      fetch_table& table, const fetcher_options& options,
+                                      fetch_decode_effects& effects);
+
 class fetcher {
  public:
-  fetcher(boost::asio::any_io_executor executor, cluster& cluster, std::string topic,
-          fetcher_options options);
+  fetcher(boost::asio::any_io_executor executor, cluster& cluster, fetcher_options options);
   ~fetcher();
 
   // Which partitions to read, from where (and up to where). Replaces the current assignment.
@@ -78,42 +122,35 @@ class fetcher {
   // Partitions whose stop offset was reached (or that have none and are still assigned: never).
   bool done() const;
   // The position of a partition (the next offset to hand over).
-  std::optional<std::int64_t> position(std::int32_t partition) const;
+  std::optional<std::int64_t> position(const std::string& topic, std::int32_t partition) const;
 
-  // Waits for the next records; an empty `fetched` when done(). Errors end the fetch.
+  // Waits for the next records; an empty `fetched` when done() or cancelled. Errors end the
+  // fetch.
   boost::asio::awaitable<result<fetched>> next();
+  // Stops for good (Ctrl-C): no fetch is sent any more, answers on their way are dropped, and a
+  // waiting next() returns an empty answer at once (so do later calls).
+  void cancel();
 
   std::function<void(const std::string&)> on_warning;
 
  private:
-  struct partition_state {
-    std::int64_t offset = 0;
-    std::optional<std::int64_t> stop;
-    std::int32_t leader = -1;
-    bool in_flight = false;
-    std::int32_t leader_epoch = -1;
-  };
-
-  boost::asio::awaitable<void> fetch_from(std::int32_t node, std::vector<std::int32_t> partitions);
+  boost::asio::awaitable<void> fetch_from(std::int32_t node, partitions_by_topic asked);
   boost::asio::awaitable<void> refresh_leaders();
   void start_fetches();
   void spawn(boost::asio::awaitable<void> work);
-  result<fetched> decode(std::int32_t node,
-                         const std::shared_ptr<protocol::fetch::response>& response,
-                         std::int16_t version, const std::vector<std::int32_t>& asked);
+  fetch_partition_state* find(const std::string& topic, std::int32_t partition);
 
   boost::asio::any_io_executor executor_;
   cluster& cluster_;
-  std::string topic_;
   fetcher_options options_;
-  std::map<std::int32_t, partition_state> partitions_;
+  fetch_table partitions_;
   std::set<std::int32_t> busy_nodes_;
   std::deque<result<fetched>> ready_;
   bool refreshing_ = false;
   bool need_refresh_ = false;
+  bool cancelled_ = false;
   std::uint64_t assignment_generation_ = 0;
   boost::asio::steady_timer wake_;
-  int tasks_ = 0;
   std::shared_ptr<bool> alive_;
 };
 
