@@ -696,6 +696,27 @@ EOF
   [ "${lines[0]}" = "records 100000 missing 0 duplicates 0 unknown 0 disorder 0" ]
 }
 
+@test "the same errors with lz4 (batches compressed on worker threads): every record exactly once, in order" {
+  new_topic fault-errors-lz4 32
+  FAULTS_INJECTED=1
+  producer_start -t fault-errors-lz4 -z lz4 --batch-bytes 64KiB --stats
+  head -n 50000 "$LINES_100K" >&5
+  sleep 1
+  cluster_control push-errors 0 6,6,6,7,7,7
+  tail -n +50001 "$LINES_100K" >&5
+  producer_wait
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"100000 records delivered"* ]]
+  local retries
+  retries=$(sed -n 's/.*; retries \([0-9]*\);.*/\1/p' <<<"$stderr")
+  [ "$retries" -ge 6 ]
+
+  kcat_lines fault-errors-lz4 "$BATS_TEST_TMPDIR/kcat.txt"
+  run check_lines "$LINES_100K" "$BATS_TEST_TMPDIR/kcat.txt"
+  echo "$output"
+  [ "${lines[0]}" = "records 100000 missing 0 duplicates 0 unknown 0 disorder 0" ]
+}
+
 @test "the same errors inside a transaction: every record exactly once and in order" {
   new_topic fault-errors-txn 32
   FAULTS_INJECTED=1
