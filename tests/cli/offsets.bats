@@ -239,7 +239,15 @@ EOF
 
   run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t six --time soon
   [ "$status" -eq 2 ]
-  [[ "$stderr" == *"soon"* ]]
+  [[ "$stderr" == *'invalid time "soon"'* ]]
+  [[ "$stderr" == *"max-timestamp"* ]]
+  # Every TIME form of consume -o @TIME is taken (the mock answers each lookup with -1).
+  for t in 2026-01-01T00:00:05Z '2026-01-01 00:00:05.250+01:00' -1h now 1767225605000; do
+    run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t six -p 0 --time "$t"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "PARTITION  OFFSET  TIMESTAMP" ]
+    [[ "${lines[1]}" == "0 "* ]]
+  done
   run --separate-stderr "$KPIPE_BIN" offsets commit -b "$KPIPE_TEST_BROKERS" -G g -t grp -p 0
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"--offset"* ]]
