@@ -52,7 +52,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # One cluster, one topic per codec. Consuming does not change a topic, so every run reads the
-# same one; the mock keeps about 5 MiB per partition, and 100 MB over 64 partitions fits.
+# same one; the mock keeps about 5 MiB per partition, and 100 MB spread evenly over 64 partitions
+# (1.6 MB each) fits.
 args=(--brokers 3 --max-seconds 7200)
 for codec in $cases; do args+=(--topic "bench-consume-$codec:$partitions"); done
 : >"$work/mock.out"
@@ -80,10 +81,26 @@ awk -v n="$records" -v len="$value_bytes" 'BEGIN {
   }
 }' >"$work/input.txt"
 input_bytes=$(stat -c %s "$work/input.txt")
+# An even spread: line i goes to partition i % 64 (split's round-robin slices, one kcat -p per
+# slice). Left to kcat's partitioner, keyless records stick to one partition per linger window
+# (librdkafka's sticky partitioning), and some partitions got more than the mock's ~5 MiB, which
+# then dropped their oldest batches (the topic held 899,023 of 1,000,000 records).
+split -n "r/$partitions" -d -a 3 "$work/input.txt" "$work/slice."
 for codec in $cases; do
-  kcat -P -b "$bootstrap" -t "bench-consume-$codec" -X acks=all -X "compression.codec=$codec" \
-    <"$work/input.txt" || die "filling bench-consume-$codec failed"
+  for ((p = 0; p < partitions; p++)); do
+    kcat -P -b "$bootstrap" -t "bench-consume-$codec" -p "$p" -X acks=all \
+      -X "compression.codec=$codec" <"$work/slice.$(printf %03d "$p")" ||
+      die "filling partition $p of bench-consume-$codec failed"
+  done
+  # Every record is there, from offset 0 of every partition: nothing was dropped.
+  query=()
+  for ((p = 0; p < partitions; p++)); do query+=(-t "bench-consume-$codec:$p:-2"); done
+  earliest=$(kcat -b "$bootstrap" -Q "${query[@]}" | awk '{ s += $NF } END { print s + 0 }')
+  held=$(kcat -b "$bootstrap" -Q "${query[@]//:-2/:-1}" | awk '{ s += $NF } END { print s + 0 }')
+  [[ $earliest == 0 && $held == "$records" ]] ||
+    die "bench-consume-$codec: $held records, earliest offsets sum to $earliest (want $records, 0)"
 done
+rm -f "$work"/slice.*
 
 # One timed run: the records go to wc -l, whose count must be the topic's record count.
 results=$work/results.txt

@@ -105,7 +105,14 @@ awk -v n="$records" -v len="$value_bytes" 'BEGIN {
 input_bytes=$(stat -c %s "$input")
 cat "$input" >/dev/null # into the page cache before the first timed run
 
-# One timed run. Appends "tool case run wall user sys maxrss_kib status delivered" to results.
+# CPU time the mock cluster (all brokers: one process, one thread) has used so far, in clock
+# ticks. Its share of a run shows how much of the machine the broker itself needs for the same
+# records: on 2 cores no client can end sooner than the broker is done.
+broker_ticks() { awk '{ print $14 + $15 }' "/proc/$mock_pid/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+
+# One timed run. Appends "tool case run wall user sys maxrss_kib status delivered broker_cpu_s"
+# to results.
 results=$work/results.txt
 : >"$results"
 run_one() {
@@ -120,22 +127,25 @@ run_one() {
       [[ $codec != none ]] && cmd+=(-X "compression.codec=$codec")
       ;;
   esac
-  local log=$work/$topic.log t0 t1 status=0
+  local log=$work/$topic.log t0 t1 status=0 b0 b1
+  b0=$(broker_ticks)
   t0=$EPOCHREALTIME
   /usr/bin/time -o "$work/$topic.time" -f '%U %S %M' "${cmd[@]}" <"$input" >/dev/null \
     2>"$log" || status=$?
   t1=$EPOCHREALTIME
+  b1=$(broker_ticks)
   local got
   got=$(delivered "$topic")
-  local wall cpu
+  local wall cpu broker
+  broker=$(awk -v a="$b0" -v b="$b1" -v hz="$ticks_per_second" 'BEGIN { printf "%.2f", (b - a) / hz }')
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   # time(1) puts "Command exited with non-zero status N" first when the command fails.
   read -r user sys rss < <(tail -n 1 "$work/$topic.time") || true
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  printf '%s %s %s %s %s %s %s %s %s\n' "$tool" "$codec" "$run" "$wall" "$user" "$sys" "$rss" \
-    "$status" "$got" >>"$results"
-  printf '  %-5s %-4s run %d: wall %7.3f s  cpu %6.2f s  rss %7d KiB  exit %d  delivered %s\n' \
-    "$tool" "$codec" "$run" "$wall" "$cpu" "$rss" "$status" "$got" >&2
+  printf '%s %s %s %s %s %s %s %s %s %s\n' "$tool" "$codec" "$run" "$wall" "$user" "$sys" "$rss" \
+    "$status" "$got" "$broker" >>"$results"
+  printf '  %-5s %-4s run %d: wall %7.3f s  cpu %6.2f s  broker cpu %5.2f s  rss %7d KiB  exit %d  delivered %s\n' \
+    "$tool" "$codec" "$run" "$wall" "$cpu" "$broker" "$rss" "$status" "$got" >&2
   if [[ $status != 0 || $got != "$records" ]]; then
     echo "  !! $tool $codec run $run: exit $status, $got of $records records in the log;" \
       "command: ${cmd[*]} < input.txt; stderr:" >&2
@@ -202,17 +212,19 @@ echo "better; the wall ratio is kpipe's throughput over kcat's). Targets: wall r
 echo "uncompressed, >= 2 with lz4/zstd."
 echo
 echo "| case | kpipe wall s | kcat wall s | wall ratio | kpipe CPU s | kcat CPU s | CPU ratio |" \
-  "kpipe MB/s | kcat MB/s | kpipe max RSS MiB | kcat max RSS MiB | runs ok kpipe, kcat |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  "kpipe MB/s | kcat MB/s | kpipe max RSS MiB | kcat max RSS MiB | broker CPU s (kpipe, kcat run) |" \
+  "runs ok kpipe, kcat |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for codec in $cases; do
   kw=$(median kpipe "$codec" 4) cw=$(median kcat "$codec" 4)
   kc=$(median_cpu kpipe "$codec") cc=$(median_cpu kcat "$codec")
   awk -v c="$codec" -v kw="$kw" -v cw="$cw" -v kc="$kc" -v cc="$cc" -v b="$input_bytes" \
     -v kr="$(max_rss_mib kpipe "$codec")" -v cr="$(max_rss_mib kcat "$codec")" \
-    -v ko="$(ok_runs kpipe "$codec")" -v co="$(ok_runs kcat "$codec")" 'BEGIN {
-      printf "| %s | %.3f | %.3f | %.2fx | %.2f | %.2f | %.2fx | %.0f | %.0f | %s | %s | %s, %s |\n",
+    -v ko="$(ok_runs kpipe "$codec")" -v co="$(ok_runs kcat "$codec")" \
+    -v kb="$(median kpipe "$codec" 10)" -v cb="$(median kcat "$codec" 10)" 'BEGIN {
+      printf "| %s | %.3f | %.3f | %.2fx | %.2f | %.2f | %.2fx | %.0f | %.0f | %s | %s | %.2f, %.2f | %s, %s |\n",
         c, kw, cw, cw / kw, kc, cc, (kc > 0 ? cc / kc : 0), b / kw / 1e6, b / cw / 1e6,
-        kr, cr, ko, co }'
+        kr, cr, kb, cb, ko, co }'
 done
 
 # Peak RSS of kpipe on a long input from a pipe: the input cycles through the same lines, cut by

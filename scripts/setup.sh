@@ -12,6 +12,8 @@ packages=(
   libisal-dev
   # tests: reference broker (librdkafka's mock cluster), reference clients, CLI test runner
   librdkafka-dev kcat python3-kafka bats
+  # the time-index relay reads zstd batches with the zstd program (python3 has no zstd module)
+  zstd
   # the zsh completion's syntax check; tshark's Kafka dissector, an independent decoder
   zsh tshark
 )

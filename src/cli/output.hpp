@@ -7,7 +7,10 @@ namespace kpipe::cli {
 
 // Ignores SIGPIPE so that a closed stdout shows up as EPIPE from write().
 void prepare_output();
-// Writes all of data; false when stdout is closed or broken (the caller stops quietly).
+// Writes all of data; false when stdout is closed or broken (the caller stops quietly), or when
+// a signal interrupted a write blocked on a full pipe (`| less`): then write_interrupted() is
+// true and the run ends as interrupted.
 bool write_stdout(std::string_view data);
+bool write_interrupted();
 
 }  // namespace kpipe::cli

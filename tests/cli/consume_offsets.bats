@@ -122,8 +122,9 @@ check_table() {
   # librdkafka 2.0.2's mock answers every ListOffsets timestamp query with offset -1, as Kafka
   # does for a time after the last record. So a start time resolves to the log end (nothing to
   # read) and a stop time to the current end (read up to it); the time semantics themselves are
-  # unit-tested (tests/unit/cli/offset_spec_test.cpp). Every form still has to parse, be sent as
-  # a timestamp query and come back per partition.
+  # unit-tested (tests/unit/cli/offset_spec_test.cpp) and tested end to end in consume_time.bats
+  # (through a relay that looks timestamps up). Every form still has to parse, be sent as a
+  # timestamp query and come back per partition.
   local t1=$((T0 + 2000)) t2=$((T0 + 6000)) t3=$((T0 + 3000))
   check_table \
     '@2026-01-01T00:00:05Z|0:none 1:none 2:none' \

@@ -118,7 +118,9 @@ for e in json.loads(sys.argv[1]):
   [ "$(json_field "$output" offset)" = "$(kcat_offsets six '0 1 2 3 4 5' -1)" ]
 }
 
-@test "list --time between two records gives the first offset at or after it" {
+# What the offsets are for a time is tested in consume_time.bats, through a relay that looks
+# timestamps up (librdkafka 2.0.2's mock answers every such query with -1).
+@test "list --time asks ListOffsets for that timestamp on the wire; kpipe and kcat agree" {
   run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t ts \
     --time 1700000001500 --format json
   [ "$status" -eq 0 ]
@@ -146,22 +148,11 @@ for line in sys.stdin:
             for p in t["partitions"]:
                 asked.add((b["isolation_level"], t["name"], p["partition_index"], p["timestamp"]))
 print(sorted(asked))
-' < <(for f in "$BATS_TEST_TMPDIR"/capture/conn-*.bin; do "$KPIPE_BIN" decode --frames "$f"; done)
+' < <(for f in "$BATS_TEST_TMPDIR"/capture/conn-*.bin; do
+    # The mock's v5 answers about partition -1 do not decode (exit 1); the requests do.
+    "$KPIPE_BIN" decode --frames "$f" || true
+  done)
   [ "$output" = "[(0, 'ts', 0, 1700000001500)]" ]
-  if [ "$ours" = "0 -1" ]; then
-    # librdkafka 2.0.2's mock answers every ListOffsets by timestamp with offset -1; the test
-    # runs in full once the reference broker looks timestamps up.
-    skip "the reference broker (librdkafka's mock) cannot look offsets up by timestamp"
-  fi
-  [ "$ours" = "0 2" ]
-  run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t ts \
-    --time 1700000002000 --format json
-  [ "$(json_field "$output" offset)" = "0 2" ]
-  [ "$(json_field "$output" timestamp)" = "0 1700000002000" ]
-  # After the last record: none (-1).
-  run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t ts \
-    --time 1700000009000 --format json
-  [ "$(json_field "$output" offset)" = "0 -1" ]
 }
 
 @test "commit then get: partition 0 at the offset, the others without; kafka-python resumes there" {
@@ -239,7 +230,15 @@ EOF
 
   run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t six --time soon
   [ "$status" -eq 2 ]
-  [[ "$stderr" == *"soon"* ]]
+  [[ "$stderr" == *'invalid time "soon"'* ]]
+  [[ "$stderr" == *"max-timestamp"* ]]
+  # Every TIME form of consume -o @TIME is taken (the mock answers each lookup with -1).
+  for t in 2026-01-01T00:00:05Z '2026-01-01 00:00:05.250+01:00' -1h now 1767225605000; do
+    run --separate-stderr "$KPIPE_BIN" offsets list -b "$KPIPE_TEST_BROKERS" -t six -p 0 --time "$t"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "PARTITION  OFFSET  TIMESTAMP" ]
+    [[ "${lines[1]}" == "0 "* ]]
+  done
   run --separate-stderr "$KPIPE_BIN" offsets commit -b "$KPIPE_TEST_BROKERS" -G g -t grp -p 0
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"--offset"* ]]

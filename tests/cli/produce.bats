@@ -672,12 +672,16 @@ EOF
 
 # ---- e. faults while producing -------------------------------------------------------------------
 
-@test "NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT on Produce mid-run: every record exactly once, in order" {
-  new_topic fault-errors 32
+# 100,000 lines with six failing Produce requests pushed half-way: every record must reach the
+# topic exactly once, in input order per partition. Arguments: the topic, then produce's options.
+produce_through_pushed_errors() {
+  local topic=$1
+  shift
+  new_topic "$topic" 32
   FAULTS_INJECTED=1
   # Small batches: many requests in flight when the errors hit, and no partition near the
   # mock's 5 MiB limit.
-  producer_start -t fault-errors --batch-bytes 64KiB --stats
+  producer_start -t "$topic" --batch-bytes 64KiB --stats "$@"
   head -n 50000 "$LINES_100K" >&5
   sleep 1
   # The next six Produce requests (cluster-wide) fail, each with all its batches.
@@ -690,10 +694,18 @@ EOF
   retries=$(sed -n 's/.*; retries \([0-9]*\);.*/\1/p' <<<"$stderr")
   [ "$retries" -ge 6 ]
 
-  kcat_lines fault-errors "$BATS_TEST_TMPDIR/kcat.txt"
+  kcat_lines "$topic" "$BATS_TEST_TMPDIR/kcat.txt"
   run check_lines "$LINES_100K" "$BATS_TEST_TMPDIR/kcat.txt"
   echo "$output"
   [ "${lines[0]}" = "records 100000 missing 0 duplicates 0 unknown 0 disorder 0" ]
+}
+
+@test "NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT on Produce mid-run: every record exactly once, in order" {
+  produce_through_pushed_errors fault-errors
+}
+
+@test "the same errors with lz4 (batches compressed on worker threads): every record exactly once, in order" {
+  produce_through_pushed_errors fault-errors-lz4 -z lz4
 }
 
 @test "the same errors inside a transaction: every record exactly once and in order" {

@@ -58,7 +58,7 @@ producer::producer(asio::any_io_executor executor, cluster& cluster, std::string
       changed_(executor, clock::time_point::max()),
       timer_(executor, clock::time_point::max()) {}
 
-producer::~producer() = default;
+producer::~producer() { compressors_.reset(); }
 
 std::int32_t producer::partition_count() const {
   return static_cast<std::int32_t>(partitions_.size());
@@ -161,6 +161,10 @@ asio::awaitable<status> producer::start() {
   if (idempotent_) {
     if (auto init = co_await init_producer_id(false); !init) co_return init.error();
   }
+  if (options_.batch.compression != record::codec::none) {
+    compressors_ = std::make_unique<util::worker_pool>(
+        util::worker_pool::threads_for(options_.compression_threads, 4));
+  }
   spawn(timer_loop());
   co_return success{};
 }
@@ -230,22 +234,82 @@ void producer::seal(std::int32_t index) {
     b->sequence = p.next_sequence;
     p.next_sequence = advance_sequence(p.next_sequence, b->record_count);
   }
-  std::vector<std::uint8_t> spare;
-  if (!spare_buffers_.empty()) {
-    spare = std::move(spare_buffers_.back());
-    spare_buffers_.pop_back();
+  if (compressors_) {
+    // Compressed on a worker thread; the batch holds its place in the queue meanwhile (nothing of
+    // the partition is sent past it) and counts what the records take until then.
+    auto open = p.builder.detach(take_spare());
+    b->compressing = true;
+    b->buffered = open_size;
+    p.queue.push_back(b);
+    partitioner_.batch_sealed(index, partition_count());
+    std::weak_ptr<int> alive = alive_;
+    auto executor = executor_;
+    auto job = [this, alive, executor, b, stamp, open = std::move(open),
+                out = take_spare()]() mutable {
+      auto sealed = record::finish_batch(std::move(open), stamp, out);
+      asio::post(executor,
+                 [this, alive, b, sealed = std::move(sealed), out = std::move(out)]() mutable {
+                   if (alive.lock()) compressed(b, std::move(sealed), std::move(out));
+                 });
+    };
+    compressors_->submit(std::move(job));
+    return;
   }
-  auto sealed = p.builder.seal(stamp, std::move(spare));
+  auto sealed = p.builder.seal(stamp, take_spare());
   buffered_bytes_ -= open_size;
   if (!sealed) {
     fail_batch(b, sealed.error());
     return;
   }
   b->bytes = std::move(sealed).value();
-  buffered_bytes_ += b->bytes.size();
+  b->buffered = b->bytes.size();
+  buffered_bytes_ += b->buffered;
   p.queue.push_back(std::move(b));
   partitioner_.batch_sealed(index, partition_count());
   dispatch();
+}
+
+// A batch back from a worker thread.
+void producer::compressed(const std::shared_ptr<batch>& b, result<std::vector<std::uint8_t>> sealed,
+                          std::vector<std::uint8_t> leftover) {
+  recycle(std::move(leftover));
+  b->compressing = false;
+  if (b->finished) {
+    // Failed while it was compressed (abort, delivery timeout): nothing to send.
+    if (sealed) recycle(std::move(sealed).value());
+    notify();
+    return;
+  }
+  buffered_bytes_ -= std::min(buffered_bytes_, b->buffered);
+  b->buffered = 0;
+  if (!sealed) {
+    auto& queue = partitions_[static_cast<std::size_t>(b->partition)].queue;
+    queue.erase(std::remove(queue.begin(), queue.end(), b), queue.end());
+    fail_batch(b, sealed.error());
+    notify();
+    dispatch();
+    return;
+  }
+  b->bytes = std::move(sealed).value();
+  b->buffered = b->bytes.size();
+  buffered_bytes_ += b->buffered;
+  notify();
+  dispatch();
+}
+
+std::vector<std::uint8_t> producer::take_spare() {
+  if (spare_buffers_.empty()) return {};
+  auto spare = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return spare;
+}
+
+// Keeps a few buffers for the next batches: reusing them saves the page faults of fresh ones.
+void producer::recycle(std::vector<std::uint8_t> buffer) {
+  if (spare_buffers_.size() < max_spare_buffers && buffer.capacity() > 0 &&
+      buffer.capacity() <= 2 * options_.batch.max_batch_bytes + (std::size_t{64} << 10)) {
+    spare_buffers_.push_back(std::move(buffer));
+  }
 }
 
 void producer::seal_all() {
@@ -266,7 +330,7 @@ asio::awaitable<void> producer::wait_for_space() {
 // ---- sending ----------------------------------------------------------------------------------
 
 bool producer::ready_to_send(const partition_state& p, clock::time_point now) const {
-  if (p.queue.empty() || p.leader < 0) return false;
+  if (p.queue.empty() || p.leader < 0 || p.queue.front()->compressing) return false;
   if (p.retrying && p.in_flight > 0) return false;
   if (p.blocked_until > now) return false;
   // One batch of a partition in flight at a time: batches then reach the broker in order even
@@ -531,12 +595,10 @@ void producer::fail_batch(const std::shared_ptr<batch>& b, kpipe::error e) {
 }
 
 void producer::release(const std::shared_ptr<batch>& b) {
-  buffered_bytes_ -= std::min(buffered_bytes_, b->bytes.size());
-  // Keep a few buffers for the next batches: reusing them saves the page faults of fresh ones.
-  if (spare_buffers_.size() < max_spare_buffers &&
-      b->bytes.capacity() <= 2 * options_.batch.max_batch_bytes) {
-    spare_buffers_.push_back(std::move(b->bytes));
-  }
+  buffered_bytes_ -= std::min(buffered_bytes_, b->buffered);
+  b->buffered = 0;
+  b->finished = true;
+  recycle(std::move(b->bytes));
   b->bytes = {};
   notify();
 }
@@ -589,7 +651,7 @@ void producer::abort(const std::string& why) {
     if (p.builder.empty()) continue;
     std::size_t open_size = p.builder.size();
     auto count = static_cast<std::uint64_t>(p.builder.record_count());
-    (void)p.builder.seal();
+    (void)p.builder.detach();
     buffered_bytes_ -= std::min(buffered_bytes_, open_size);
     stats_.records_failed += count;
   }

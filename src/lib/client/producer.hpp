@@ -54,6 +54,7 @@
 #include "record/batch_builder.hpp"
 #include "record/record.hpp"
 #include "util/result.hpp"
+#include "util/worker_pool.hpp"
 
 namespace kpipe::client {
 
@@ -74,6 +75,9 @@ struct producer_options {
   std::size_t buffer_bytes = std::size_t{12} << 20;
   std::size_t max_request_bytes = std::size_t{16} << 20;
   partitioner_kind partitioner = partitioner_kind::murmur2;
+  // Threads that compress batches (0: one per core, at most 4), so that the event loop goes on
+  // encoding and sending while a codec works.
+  std::size_t compression_threads = 0;
 };
 
 struct outgoing_record {
@@ -170,6 +174,10 @@ class producer {
 
   void seal(std::int32_t partition);
   void seal_all();
+  void compressed(const std::shared_ptr<batch>& b, result<std::vector<std::uint8_t>> sealed,
+                  std::vector<std::uint8_t> leftover);
+  void recycle(std::vector<std::uint8_t> buffer);
+  std::vector<std::uint8_t> take_spare();
   void dispatch();
   void dispatch_to(std::int32_t node);
   bool ready_to_send(const partition_state& p, clock::time_point now) const;
@@ -216,7 +224,7 @@ class producer {
   std::uint64_t next_batch_id_ = 0;
   std::size_t next_partition_ = 0;
   int tasks_ = 0;  // coroutines spawned and not yet finished
-  static constexpr std::size_t max_spare_buffers = 4;
+  static constexpr std::size_t max_spare_buffers = 6;
   std::vector<std::vector<std::uint8_t>> spare_buffers_;
 
   bool idempotent_ = false;
@@ -240,6 +248,12 @@ class producer {
   bool timer_running_ = false;
 
   producer_stats stats_;
+
+  // Compression off the event loop (only with a codec). Its jobs post their results back through
+  // `alive_`, which the destructor drops after the pool's threads are joined: a result arriving
+  // after the producer is gone is ignored.
+  std::unique_ptr<util::worker_pool> compressors_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace kpipe::client

@@ -78,6 +78,9 @@ struct producer::batch {
   std::optional<std::int32_t> sequence;
   int attempts = 0;
   std::optional<kpipe::error> last_error;
+  std::size_t buffered = 0;  // what it adds to buffered_bytes_
+  bool compressing = false;  // on a worker thread: bytes not there yet
+  bool finished = false;     // delivered or failed
 };
 
 struct producer::partition_state {

@@ -62,42 +62,61 @@ std::size_t batch_builder::extend(std::span<const record_input> records) {
   return i;
 }
 
+open_batch batch_builder::take() {
+  open_batch open;
+  open.fields.last_offset_delta = count_ == 0 ? 0 : static_cast<std::int32_t>(count_ - 1);
+  open.fields.base_timestamp = base_timestamp_;
+  open.fields.max_timestamp = max_timestamp_;
+  open.fields.record_count = static_cast<std::int32_t>(count_);
+  open.compression = count_ == 0 ? codec::none : settings_.compression;
+  open.compression_level = settings_.compression_level;
+  open.buffer = std::move(buffer_);
+  return open;
+}
+
+open_batch batch_builder::detach(std::vector<std::uint8_t> spare) {
+  open_batch open = take();
+  start(std::move(spare));
+  return open;
+}
+
 result<std::vector<std::uint8_t>> batch_builder::seal(const std::optional<producer_stamp>& stamp,
                                                       std::vector<std::uint8_t> spare) {
-  batch_header_fields fields;
+  auto sealed = finish_batch(take(), stamp, spare);
+  start(std::move(spare));
+  return sealed;
+}
+
+result<std::vector<std::uint8_t>> finish_batch(open_batch open,
+                                               const std::optional<producer_stamp>& stamp,
+                                               std::vector<std::uint8_t>& spare) {
+  batch_header_fields fields = open.fields;
   if (stamp) {
     fields.producer_id = stamp->producer_id;
     fields.producer_epoch = stamp->producer_epoch;
     fields.base_sequence = stamp->base_sequence;
     fields.transactional = stamp->transactional;
   }
-  fields.last_offset_delta = count_ == 0 ? 0 : static_cast<std::int32_t>(count_ - 1);
-  fields.base_timestamp = base_timestamp_;
-  fields.max_timestamp = max_timestamp_;
-  fields.record_count = static_cast<std::int32_t>(count_);
   std::vector<std::uint8_t> batch;
-  if (settings_.compression != codec::none && count_ > 0) {
-    auto records = std::span<const std::uint8_t>(buffer_).subspan(batch_header_size);
-    auto compressed = compress(settings_.compression, records, settings_.compression_level);
+  if (open.compression != codec::none) {
+    auto records = std::span<const std::uint8_t>(open.buffer).subspan(batch_header_size);
+    spare.resize(batch_header_size);
+    auto compressed = compress_append(open.compression, records, spare, open.compression_level);
     if (!compressed) return compressed.error();
-    if (compressed->size() < records.size()) {
-      batch.resize(batch_header_size + compressed->size());
-      std::memcpy(batch.data() + batch_header_size, compressed->data(), compressed->size());
-      fields.compression = settings_.compression;
+    if (spare.size() < open.buffer.size()) {
+      fields.compression = open.compression;
+      batch = std::move(spare);
+      spare = std::move(open.buffer);  // compressed into the spare: keep the records' buffer
     }
   }
-  if (batch.empty()) {
-    batch = std::move(buffer_);
-  } else {
-    spare = std::move(buffer_);  // compressed into a new buffer: keep the old one
-  }
+  if (batch.empty()) batch = std::move(open.buffer);
   write_batch_header(batch, fields);
-  // A batch sealed early (linger) would keep the whole budget reserved while it waits for its
-  // acknowledgement: callers account batches by size, so memory must follow the size.
+  // A batch sealed early (linger), or much smaller once compressed, would keep the whole budget
+  // reserved while it waits for its acknowledgement: callers account batches by size, so memory
+  // must follow the size.
   if (batch.capacity() > 2 * batch.size() && batch.capacity() > (std::size_t{64} << 10)) {
     batch.shrink_to_fit();
   }
-  start(std::move(spare));
   return batch;
 }
 

@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "record/batch_header.hpp"
 #include "record/batch_writer.hpp"
 #include "record/compression.hpp"
 #include "record/record.hpp"
@@ -45,6 +46,24 @@ struct producer_stamp {
   bool transactional = false;
 };
 
+// A batch taken out of a builder before it is compressed and given its header: seal() in two
+// steps, so that the producer can compress batches on other threads (finish_batch touches nothing
+// but its arguments).
+struct open_batch {
+  std::vector<std::uint8_t> buffer;  // header space (batch_header_size), then the records
+  batch_header_fields fields;        // all but the producer fields and the codec
+  codec compression = codec::none;
+  int compression_level = default_compression_level;
+};
+
+// Compresses the records when the codec makes them smaller, stamps the producer fields and
+// writes the header: the batch as it is sent. `spare` is a buffer to compress into; on return it
+// holds whichever buffer the batch does not use (for the caller to reuse). Fails only when the
+// codec fails.
+result<std::vector<std::uint8_t>> finish_batch(open_batch open,
+                                               const std::optional<producer_stamp>& stamp,
+                                               std::vector<std::uint8_t>& spare);
+
 class batch_builder {
  public:
   explicit batch_builder(builder_settings settings = {});
@@ -66,9 +85,13 @@ class batch_builder {
   // Fails only when the codec fails.
   result<std::vector<std::uint8_t>> seal(const std::optional<producer_stamp>& stamp = std::nullopt,
                                          std::vector<std::uint8_t> spare = {});
+  // The first step of seal(): the records so far, for finish_batch(); the builder goes on empty
+  // in `spare`.
+  open_batch detach(std::vector<std::uint8_t> spare = {});
 
  private:
   void start(std::vector<std::uint8_t> buffer);
+  open_batch take();
 
   builder_settings settings_;
   std::vector<std::uint8_t> buffer_;

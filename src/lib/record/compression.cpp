@@ -360,7 +360,8 @@ result<bytes> lz4_decompress(std::span<const std::uint8_t> input, std::size_t ma
   }
 }
 
-result<bytes> lz4_compress(std::span<const std::uint8_t> input, int level) {
+// Appends the lz4 frame of input to out.
+status lz4_compress_append(std::span<const std::uint8_t> input, int level, bytes& out) {
   if (level == default_compression_level) level = 0;
   if (level < 0 || level > 17) return bad_level("lz4", level);
   LZ4F_preferences_t prefs{};
@@ -369,11 +370,16 @@ result<bytes> lz4_compress(std::span<const std::uint8_t> input, int level) {
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
   prefs.compressionLevel = level;
-  bytes out(LZ4F_compressFrameBound(input.size(), &prefs));
-  std::size_t n = LZ4F_compressFrame(out.data(), out.size(), input.data(), input.size(), &prefs);
-  if (LZ4F_isError(n)) return corrupt("lz4", LZ4F_getErrorName(n));
-  out.resize(n);
-  return out;
+  std::size_t at = out.size();
+  out.resize(at + LZ4F_compressFrameBound(input.size(), &prefs));
+  std::size_t n =
+      LZ4F_compressFrame(out.data() + at, out.size() - at, input.data(), input.size(), &prefs);
+  if (LZ4F_isError(n)) {
+    out.resize(at);
+    return corrupt("lz4", LZ4F_getErrorName(n));
+  }
+  out.resize(at + n);
+  return success{};
 }
 
 // ---- zstd ---------------------------------------------------------------------------------------
@@ -400,17 +406,24 @@ result<bytes> zstd_decompress(std::span<const std::uint8_t> input, std::size_t m
   }
 }
 
-result<bytes> zstd_compress(std::span<const std::uint8_t> input, int level) {
+// Appends the zstd frame of input to out. The context is kept per thread: a fresh one would
+// allocate and clear its tables (over a megabyte at level 3) for every batch.
+status zstd_compress_append(std::span<const std::uint8_t> input, int level, bytes& out) {
   if (level == default_compression_level) level = ZSTD_CLEVEL_DEFAULT;
   if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) return bad_level("zstd", level);
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
+                                                                        &ZSTD_freeCCtx);
   if (!ctx) return corrupt("zstd", "cannot create a compression context");
-  bytes out(ZSTD_compressBound(input.size()));
-  std::size_t n =
-      ZSTD_compressCCtx(ctx.get(), out.data(), out.size(), input.data(), input.size(), level);
-  if (ZSTD_isError(n)) return corrupt("zstd", ZSTD_getErrorName(n));
-  out.resize(n);
-  return out;
+  std::size_t at = out.size();
+  out.resize(at + ZSTD_compressBound(input.size()));
+  std::size_t n = ZSTD_compressCCtx(ctx.get(), out.data() + at, out.size() - at, input.data(),
+                                    input.size(), level);
+  if (ZSTD_isError(n)) {
+    out.resize(at);
+    return corrupt("zstd", ZSTD_getErrorName(n));
+  }
+  out.resize(at + n);
+  return success{};
 }
 
 }  // namespace
@@ -456,23 +469,36 @@ result<std::vector<std::uint8_t>> decompress(codec c, std::span<const std::uint8
   return corrupt("decompress", "unknown codec " + std::to_string(static_cast<int>(c)));
 }
 
-result<std::vector<std::uint8_t>> compress(codec c, std::span<const std::uint8_t> input,
-                                           int level) {
+status compress_append(codec c, std::span<const std::uint8_t> input, std::vector<std::uint8_t>& out,
+                       int level) {
+  auto append = [&](result<bytes> done) -> status {
+    if (!done) return done.error();
+    out.insert(out.end(), done->begin(), done->end());
+    return success{};
+  };
   switch (c) {
     case codec::none:
       if (level != default_compression_level) return bad_level("none", level);
-      return bytes(input.begin(), input.end());
+      out.insert(out.end(), input.begin(), input.end());
+      return success{};
     case codec::gzip:
-      return gzip_compress(input, level);
+      return append(gzip_compress(input, level));
     case codec::snappy:
-      return snappy_compress(input, level);
+      return append(snappy_compress(input, level));
     case codec::lz4:
-      return lz4_compress(input, level);
+      return lz4_compress_append(input, level, out);
     case codec::zstd:
-      return zstd_compress(input, level);
+      return zstd_compress_append(input, level, out);
   }
   return kpipe::error{error_kind::usage,
                       "compress: unknown codec " + std::to_string(static_cast<int>(c))};
+}
+
+result<std::vector<std::uint8_t>> compress(codec c, std::span<const std::uint8_t> input,
+                                           int level) {
+  bytes out;
+  if (auto done = compress_append(c, input, out, level); !done) return done.error();
+  return out;
 }
 
 }  // namespace kpipe::record

@@ -46,5 +46,10 @@ result<std::vector<std::uint8_t>> decompress(codec c, std::span<const std::uint8
 // fails with error_kind::usage.
 result<std::vector<std::uint8_t>> compress(codec c, std::span<const std::uint8_t> input,
                                            int level = default_compression_level);
+// The same, appending to `out` (its size grows by the compressed size; unchanged on failure):
+// the producer compresses straight into a batch buffer it reuses. Safe to call from several
+// threads at once.
+status compress_append(codec c, std::span<const std::uint8_t> input, std::vector<std::uint8_t>& out,
+                       int level = default_compression_level);
 
 }  // namespace kpipe::record

@@ -8,6 +8,7 @@
 
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "record/batch_header.hpp"
@@ -187,6 +188,77 @@ TEST(BatchBuilder, EarlySealedBatchesDoNotKeepTheWholeBudget) {
   auto batch = builder.seal();
   ASSERT_TRUE(batch);
   EXPECT_LT(batch->capacity(), std::size_t{64} << 10);
+}
+
+// The producer seals in two steps when it compresses on worker threads: detach() on the event
+// loop, finish_batch() on a worker. The result must be byte for byte what seal() makes.
+TEST(BatchBuilder, DetachThenFinishEqualsSeal) {
+  for (codec c : all_codecs) {
+    builder_settings settings;
+    settings.compression = c;
+    batch_builder one_step(settings);
+    batch_builder two_steps(settings);
+    for (int i = 0; i < 50; ++i) {
+      std::string value = "value " + std::to_string(i * 7919) + std::string(40, 'q');
+      record_input in{std::nullopt, view(value), {}, 1700000000000 + i, std::nullopt};
+      ASSERT_EQ(one_step.append(in), append_status::appended);
+      ASSERT_EQ(two_steps.append(in), append_status::appended);
+    }
+    producer_stamp stamp{5, 1, 100, false};
+    auto sealed = one_step.seal(stamp);
+    ASSERT_TRUE(sealed);
+    std::vector<std::uint8_t> spare;
+    auto open = two_steps.detach();
+    EXPECT_TRUE(two_steps.empty());
+    auto finished = finish_batch(std::move(open), stamp, spare);
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(*finished, *sealed) << codec_name(c);
+    if (c != codec::none) {
+      EXPECT_GT(spare.capacity(), 0u) << "the records' buffer comes back";
+    }
+  }
+}
+
+// Several workers finishing batches at once (the codecs keep per-thread contexts): every batch
+// reads back with its own records.
+TEST(BatchBuilder, FinishBatchOnSeveralThreadsAtOnce) {
+  for (codec c : {codec::lz4, codec::zstd, codec::gzip}) {
+    std::vector<open_batch> opens;
+    for (int b = 0; b < 8; ++b) {
+      builder_settings settings;
+      settings.compression = c;
+      batch_builder builder(settings);
+      for (int i = 0; i < 200; ++i) {
+        std::string value = "batch " + std::to_string(b) + " record " + std::to_string(i);
+        ASSERT_EQ(builder.append({std::nullopt, view(value), {}, i, std::nullopt}),
+                  append_status::appended);
+      }
+      opens.push_back(builder.detach());
+    }
+    std::vector<result<std::vector<std::uint8_t>>> finished(opens.size(),
+                                                            std::vector<std::uint8_t>{});
+    std::vector<std::thread> threads;
+    for (std::size_t b = 0; b < opens.size(); ++b) {
+      threads.emplace_back([&, b] {
+        std::vector<std::uint8_t> spare;
+        finished[b] = finish_batch(std::move(opens[b]), std::nullopt, spare);
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (std::size_t b = 0; b < finished.size(); ++b) {
+      ASSERT_TRUE(finished[b]);
+      auto read = read_batch(*finished[b]);
+      ASSERT_TRUE(read) << read.error().message;
+      EXPECT_TRUE(read->crc_ok());
+      EXPECT_EQ(read->compression(), c);
+      ASSERT_EQ(read->records.size(), 200u);
+      std::string last = "batch " + std::to_string(b) + " record 199";
+      ASSERT_TRUE(read->records[199].value);
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(read->records[199].value->data()),
+                            read->records[199].value->size()),
+                last);
+    }
+  }
 }
 
 }  // namespace
