@@ -6,10 +6,34 @@
 #include <optional>
 
 #include "exit_codes.hpp"
+#include "output.hpp"
 
 namespace kpipe::cli {
 
 namespace {
+
+// Asio's handlers for SIGINT and SIGTERM, which ours call after counting the signal for
+// write_stdout (a write to a full pipe that a signal interrupts part-way returns what it wrote;
+// without the count, writing on would block again).
+struct sigaction asio_handlers[2];
+
+void counting_handler(int signal_number) {
+  note_signal();
+  const auto& asio = asio_handlers[signal_number == SIGINT ? 0 : 1];
+  if (asio.sa_flags & SA_SIGINFO) return;  // not what Asio installs; nothing to chain to
+  if (asio.sa_handler != SIG_DFL && asio.sa_handler != SIG_IGN) asio.sa_handler(signal_number);
+}
+
+void chain_signal_counter() {
+  const int numbers[2] = {SIGINT, SIGTERM};
+  for (int i = 0; i < 2; ++i) {
+    struct sigaction ours {};
+    ours.sa_handler = counting_handler;
+    sigemptyset(&ours.sa_mask);
+    ours.sa_flags = 0;  // no SA_RESTART, like Asio: a blocked write returns
+    ::sigaction(numbers[i], &ours, &asio_handlers[i]);
+  }
+}
 
 int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> main,
         std::function<void(const end_event_loop& end)> on_interrupt) {
@@ -17,6 +41,7 @@ int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> mai
   asio::io_context io(1);
   std::optional<int> code;
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  chain_signal_counter();
   bool interrupted = false;
   end_event_loop end = [&](int c) {
     if (!code) code = c;
@@ -38,7 +63,7 @@ int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> mai
   signals.async_wait(on_signal);
   asio::co_spawn(io, main(io), [&](std::exception_ptr e, int rc) {
     if (e) std::rethrow_exception(e);
-    if (!code) code = interrupted ? exit_interrupted : rc;
+    if (!code) code = interrupted || write_interrupted() ? exit_interrupted : rc;
     signals.cancel();
     io.stop();
   });

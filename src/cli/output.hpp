@@ -13,4 +13,8 @@ void prepare_output();
 bool write_stdout(std::string_view data);
 bool write_interrupted();
 
+// Called from the SIGINT/SIGTERM handler (async-signal-safe): a write that a signal cut short
+// after part of it went out returns that part, not EINTR, so write_stdout needs to know.
+void note_signal();
+
 }  // namespace kpipe::cli

@@ -168,7 +168,8 @@ void fetcher::assign(std::vector<fetch_position> positions) {
     fetch_partition_state s;
     s.offset = p.offset;
     s.stop = p.stop;
-    if (auto* old = find(p.topic, p.partition)) s.leader = old->leader;
+    s.leader = p.leader;
+    if (auto* old = find(p.topic, p.partition); old && old->leader >= 0) s.leader = old->leader;
     next[p.topic][p.partition] = s;
   }
   partitions_ = std::move(next);
@@ -254,9 +255,14 @@ asio::awaitable<result<fetched>> fetcher::next() {
 
 asio::awaitable<void> fetcher::refresh_leaders() {
   auto alive = alive_;
-  asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
-  co_await pause.async_wait(use_tuple);
-  if (!*alive) co_return;
+  // After an error, give the cluster a moment to elect a new leader before asking; the first
+  // lookup has no reason to wait (it cost every consume 100 ms before the first fetch).
+  if (looked_up_leaders_) {
+    asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
+    co_await pause.async_wait(use_tuple);
+    if (!*alive) co_return;
+  }
+  looked_up_leaders_ = true;
   std::vector<std::string> topics;
   for (const auto& [topic, states] : partitions_) topics.push_back(topic);
   auto metadata = co_await cluster_.fetch_metadata(topics);

@@ -56,6 +56,9 @@ struct fetch_position {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   std::optional<std::int64_t> stop;  // exclusive; nullopt: follow the log
+  // The leader as the caller's metadata has it (-1: unknown, the fetcher asks): saves a
+  // Metadata round trip before the first fetch.
+  std::int32_t leader = -1;
 };
 
 // The records of one partition from one answer.
@@ -147,6 +150,7 @@ class fetcher {
   std::set<std::int32_t> busy_nodes_;
   std::deque<result<fetched>> ready_;
   bool refreshing_ = false;
+  bool looked_up_leaders_ = false;  // a Metadata lookup was made (later ones pause first)
   bool need_refresh_ = false;
   bool cancelled_ = false;
   std::uint64_t assignment_generation_ = 0;
