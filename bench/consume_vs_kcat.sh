@@ -7,12 +7,14 @@
 #   KPIPE_BENCH_RUNS=5           runs per tool and case
 #   KPIPE_BENCH_RECORDS=1000000  records in each topic (100-byte values)
 #   KPIPE_BENCH_CASES="none lz4 zstd"   codec of the batches in the topic
+#   KPIPE_BENCH_OUTPUTS="values json"   values one per line, or -J (both programs' JSON)
 set -euo pipefail
 
 build_dir=${KPIPE_BUILD_DIR:-./build}
 runs=${KPIPE_BENCH_RUNS:-5}
 records=${KPIPE_BENCH_RECORDS:-1000000}
 cases=${KPIPE_BENCH_CASES:-none lz4 zstd}
+outputs=${KPIPE_BENCH_OUTPUTS:-values json}
 partitions=64
 value_bytes=100
 
@@ -106,11 +108,14 @@ rm -f "$work"/slice.*
 results=$work/results.txt
 : >"$results"
 run_one() {
-  local tool=$1 codec=$2 run=$3 topic=bench-consume-$2 cmd=()
+  local tool=$1 codec=$2 output=$3 run=$4 topic=bench-consume-$2 cmd=()
   case $tool in
     kpipe) cmd=("$kpipe" consume -b "$bootstrap" -t "$topic" -o beginning -e) ;;
     kcat) cmd=(kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q) ;;
   esac
+  [[ $output == json ]] && cmd+=(-J)
+  local label=$codec
+  [[ $output == json ]] && label="$codec-J"
   local t0 t1 lines status
   t0=$EPOCHREALTIME
   set +e
@@ -121,28 +126,32 @@ run_one() {
   local user sys rss wall
   read -r user sys rss < <(tail -n 1 "$work/time") || true
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  echo "$tool $codec $run $wall $user $sys $rss $status $lines" >>"$results"
-  printf '  %-5s %-4s run %d: wall %7.3f s  user %5.2f s  sys %5.2f s  exit %d  records %s\n' \
-    "$tool" "$codec" "$run" "$wall" "$user" "$sys" "$status" "$lines" >&2
+  echo "$tool $label $run $wall $user $sys $rss $status $lines" >>"$results"
+  printf '  %-5s %-7s run %d: wall %7.3f s  user %5.2f s  sys %5.2f s  exit %d  records %s\n' \
+    "$tool" "$label" "$run" "$wall" "$user" "$sys" "$status" "$lines" >&2
   if [[ $status != 0 || $lines != "$records" ]]; then
-    echo "  !! $tool $codec run $run: exit $status, $lines of $records records; ${cmd[*]}" >&2
+    echo "  !! $tool $label run $run: exit $status, $lines of $records records; ${cmd[*]}" >&2
     tail -n 20 "$work/$tool.log" | sed 's/^/     /' >&2
   fi
 }
 
 echo "consume_vs_kcat: $records records of $value_bytes bytes, $runs runs per tool and case," \
   "tools: $tools; load average: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+labels=()
 for codec in $cases; do
-  echo "case $codec:" >&2
-  for ((r = 1; r <= runs; r++)); do
-    for tool in $tools; do run_one "$tool" "$codec" "$r"; done
+  for output in $outputs; do
+    echo "case $codec, output $output:" >&2
+    for ((r = 1; r <= runs; r++)); do
+      for tool in $tools; do run_one "$tool" "$codec" "$output" "$r"; done
+    done
+    if [[ $output == json ]]; then labels+=("$codec-J"); else labels+=("$codec"); fi
   done
 done
 
 echo
-echo "| case | tool | median wall s | median CPU s | MB/s | max RSS MiB | runs ok |"
+echo "| case (-J: JSON output) | tool | median wall s | median CPU s | MB/s | max RSS MiB | runs ok |"
 echo "|---|---|---|---|---|---|---|"
-for codec in $cases; do
+for codec in "${labels[@]}"; do
   for tool in $tools; do
     awk -v tool="$tool" -v codec="$codec" -v want="$records" -v b="$input_bytes" '
       $1 == tool && $2 == codec {
