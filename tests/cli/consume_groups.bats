@@ -47,6 +47,7 @@ teardown_file() {
 
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+  source "$BATS_TEST_DIRNAME/helpers/members.bash"
   MEMBERS="$BATS_TEST_TMPDIR/members"
   mkdir -p "$MEMBERS"
 }
@@ -58,49 +59,6 @@ teardown() {
     [[ -e "$f" ]] && _kpipe_stop_pid "$(cat "$f")"
   done
   return 0
-}
-
-# start_member NAME KPIPE-CONSUME-ARGS...: runs `kpipe consume` in the background with stdout in
-# $MEMBERS/NAME.out and stderr in NAME.err; its pid is in NAME.pid. fd 3 is closed: bats waits for
-# every holder of it.
-start_member() {
-  local name=$1
-  shift
-  # The binary itself, not the kpipe function: $! must be kpipe's pid for kill and wait.
-  "$KPIPE_BIN" consume -b "$KPIPE_TEST_BROKERS" "${SESSION[@]}" "$@" \
-    >"$MEMBERS/$name.out" 2>"$MEMBERS/$name.err" </dev/null 3>&- &
-  echo $! >"$MEMBERS/$name.pid"
-}
-
-# wait_member NAME SECONDS: waits for NAME to exit, at most SECONDS (then kills it and fails);
-# its exit status is in $MEMBERS/NAME.status.
-wait_member() {
-  local name=$1 seconds=$2 pid i rc=0
-  pid=$(cat "$MEMBERS/$name.pid")
-  for ((i = 0; i < seconds * 10; i++)); do
-    _kpipe_pid_alive "$pid" || break
-    sleep 0.1
-  done
-  if _kpipe_pid_alive "$pid"; then
-    echo "member $name still running after ${seconds}s; stderr:"
-    cat "$MEMBERS/$name.err"
-    _kpipe_stop_pid "$pid"
-    return 1
-  fi
-  wait "$pid" || rc=$?
-  rm -f "$MEMBERS/$name.pid"
-  echo "$rc" >"$MEMBERS/$name.status"
-}
-
-# eventually SECONDS COMMAND...: retries COMMAND every 0.2 s until it succeeds.
-eventually() {
-  local seconds=$1 i
-  shift
-  for ((i = 0; i < seconds * 5; i++)); do
-    "$@" && return 0
-    sleep 0.2
-  done
-  "$@"
 }
 
 # distinct_values_at_least N FILE...: the union of the third column has at least N values.
@@ -144,15 +102,6 @@ all_exited_0() {
   if [[ -n "$refused" ]]; then
     skip "bug (h9_bugs.md 2b): final commit refused by back-to-back rebalances:$refused exited 1"
   fi
-}
-
-# committed GROUP TOPIC: "PARTITION OFFSET" lines from offsets get (OFFSET "null" if none).
-committed() {
-  kpipe offsets get -b "$KPIPE_TEST_BROKERS" -G "$1" -t "$2" --format json |
-    /usr/bin/python3 -c '
-import json, sys
-for e in json.load(sys.stdin):
-    print(e["partition"], "null" if e["offset"] is None else e["offset"])'
 }
 
 @test "three members started together split 12 partitions: every record printed exactly once" {

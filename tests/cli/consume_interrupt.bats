@@ -31,6 +31,7 @@ teardown_file() {
 
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+  source "$BATS_TEST_DIRNAME/helpers/members.bash"
   RUN="$BATS_TEST_TMPDIR/run"
   mkdir -p "$RUN"
 }
@@ -71,28 +72,8 @@ interrupt() {
   echo "SIG$signal: exit $STATUS after ${ELAPSED_MS} ms; stderr: $(cat "$RUN/err")"
 }
 
-# eventually SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
-eventually() {
-  local seconds=$1 i
-  shift
-  for ((i = 0; i < seconds * 10; i++)); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  "$@"
-}
-
 lines_at_least() {
   [ "$(wc -l <"$2")" -ge "$1" ]
-}
-
-# committed GROUP TOPIC: "PARTITION OFFSET" lines from offsets get (OFFSET "null" if none).
-committed() {
-  kpipe offsets get -b "$KPIPE_TEST_BROKERS" -G "$1" -t "$2" --format json |
-    /usr/bin/python3 -c '
-import json, sys
-for e in json.load(sys.stdin):
-    print(e["partition"], "null" if e["offset"] is None else e["offset"])'
 }
 
 # written_next TOPIC PARTITIONS: "P NEXT" for each partition, one past the highest offset in

@@ -35,6 +35,7 @@ teardown_file() {
 
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+  source "$BATS_TEST_DIRNAME/helpers/members.bash"
   MEMBERS="$BATS_TEST_TMPDIR/members"
   mkdir -p "$MEMBERS"
 }
@@ -72,43 +73,6 @@ lines_match_their_records() {
 in_offset_order() {
   [ "$(awk '{k = $1 " " $2} (k in last) && $3 <= last[k] {bad++} {last[k] = $3}
     END {print bad + 0}' "$1")" -eq 0 ]
-}
-
-start_member() {
-  local name=$1
-  shift
-  "$KPIPE_BIN" consume -b "$KPIPE_TEST_BROKERS" "${SESSION[@]}" "$@" \
-    >"$MEMBERS/$name.out" 2>"$MEMBERS/$name.err" </dev/null 3>&- &
-  echo $! >"$MEMBERS/$name.pid"
-}
-
-# wait_member NAME SECONDS: waits for NAME to exit (at most SECONDS, then kills it and fails);
-# its exit status goes to NAME.status.
-wait_member() {
-  local name=$1 seconds=$2 pid i rc=0
-  pid=$(cat "$MEMBERS/$name.pid")
-  for ((i = 0; i < seconds * 10; i++)); do
-    _kpipe_pid_alive "$pid" || break
-    sleep 0.1
-  done
-  if _kpipe_pid_alive "$pid"; then
-    echo "member $name still running after ${seconds}s; stderr:"
-    cat "$MEMBERS/$name.err"
-    _kpipe_stop_pid "$pid"
-    return 1
-  fi
-  wait "$pid" || rc=$?
-  rm -f "$MEMBERS/$name.pid"
-  echo "$rc" >"$MEMBERS/$name.status"
-}
-
-# committed GROUP TOPIC: "PARTITION OFFSET" lines from offsets get (OFFSET "null" if none).
-committed() {
-  kpipe offsets get -b "$KPIPE_TEST_BROKERS" -G "$1" -t "$2" --format json |
-    /usr/bin/python3 -c '
-import json, sys
-for e in json.load(sys.stdin):
-    print(e["partition"], "null" if e["offset"] is None else e["offset"])'
 }
 
 # next_offsets TOPIC PARTITIONS FILE...: "P NEXT" per partition of TOPIC: one past the highest
