@@ -55,6 +55,7 @@ teardown_file() {
 
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
+  source "$BATS_TEST_DIRNAME/helpers/first_last.bash"
 }
 
 # Starts tests/support/time_index_relay.py in front of the cluster; exports KPIPE_TEST_TIME_RELAY
@@ -68,21 +69,6 @@ start_time_relay() {
 
 # t MS: T0 + MS.
 t() { echo $((T0 + $1)); }
-
-# first_last: reads "PARTITION OFFSET" lines and prints "0:FIRST-LAST 1:... 2:..." for
-# partitions 0-2 in order: "none" for a partition without records, "gap" when its offsets are not
-# consecutive and ascending (a record skipped or repeated).
-first_last() {
-  awk '
-    { if (!($1 in first)) { first[$1] = $2 }
-      else if ($2 != last[$1] + 1) { bad[$1] = 1 }
-      last[$1] = $2 }
-    END { out = ""
-      for (p = 0; p <= 2; p++) {
-        s = !(p in first) ? "none" : bad[p] ? "gap" : first[p] "-" last[p]
-        out = out (p ? " " : "") p ":" s }
-      print out }'
-}
 
 # check_table TOPIC ARGS ROW...: ARGS is one word of extra consume options (may be empty; the
 # word %G is replaced by a group name of its own per row). Each ROW is "SPEC|EXPECTED"; runs
