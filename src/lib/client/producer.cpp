@@ -239,6 +239,7 @@ void producer::seal(std::int32_t index) {
     // the partition is sent past it) and counts what the records take until then.
     auto open = p.builder.detach(take_spare());
     b->compressing = true;
+    ++compressing_;
     b->buffered = open_size;
     p.queue.push_back(b);
     partitioner_.batch_sealed(index, partition_count());
@@ -274,6 +275,7 @@ void producer::compressed(const std::shared_ptr<batch>& b, result<std::vector<st
                           std::vector<std::uint8_t> leftover) {
   recycle(std::move(leftover));
   b->compressing = false;
+  --compressing_;
   if (b->finished) {
     // Failed while it was compressed (abort, delivery timeout): nothing to send.
     if (sealed) recycle(std::move(sealed).value());
@@ -318,8 +320,10 @@ void producer::seal_all() {
 
 asio::awaitable<void> producer::wait_for_space() {
   while (buffered_bytes_ >= options_.buffer_bytes && !fatal_) {
-    // Open builders may hold all of the budget (many partitions, none full yet): send them.
-    if (in_flight_total_ == 0) seal_all();
+    // Open builders may hold all of the budget (many partitions, none full yet): send them. Not
+    // while batches are being compressed: they free the budget as soon as they are sent, and
+    // sealing every open builder then would make many small batches (which compress badly).
+    if (in_flight_total_ == 0 && compressing_ == 0) seal_all();
     dispatch();
     if (buffered_bytes_ < options_.buffer_bytes || fatal_) break;
     changed_.expires_at(clock::time_point::max());

@@ -220,6 +220,7 @@ class producer {
   std::set<std::int32_t> connecting_;
   std::map<std::int32_t, int> in_flight_by_node_;
   int in_flight_total_ = 0;
+  int compressing_ = 0;  // batches on the compression threads
   std::size_t buffered_bytes_ = 0;
   std::uint64_t next_batch_id_ = 0;
   std::size_t next_partition_ = 0;
