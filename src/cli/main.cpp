@@ -21,6 +21,11 @@ int main(int argc, char** argv) {
   // afresh (a fifth of produce's CPU time went to page faults).
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // One arena: the producer's compression threads allocate batch buffers that the event loop
+  // frees, and per-thread arenas would each keep their own high-water mark of them (106 MiB of
+  // RSS after 2 GiB of lz4 input instead of 89 MiB). They allocate once per batch, so sharing
+  // the arena's lock costs nothing measurable.
+  mallopt(M_ARENA_MAX, 1);
   prepare_output();
 
   CLI::App app{
