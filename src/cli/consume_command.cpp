@@ -265,8 +265,7 @@ asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positi
   co_return positions;
 }
 
-// Commits, per topic (OffsetCommit names one topic here), what reached stdout since the last
-// commit.
+// Commits what reached stdout since the last commit, every topic in one OffsetCommit.
 asio::awaitable<status> consume_run::commit_written(bool force) {
   if (!member_ || options_.commit == "none") co_return success{};
   if (!force && options_.commit != "after-write" && !options_.commit.starts_with("interval:")) {
@@ -275,17 +274,16 @@ asio::awaitable<status> consume_run::commit_written(bool force) {
   auto now = std::chrono::steady_clock::now();
   if (!force && now - last_commit_ < commit_interval_) co_return success{};
   last_commit_ = now;
-  std::vector<std::pair<std::string, partition_offsets>> changes;
+  offsets_by_topic changes;
   for (const auto& [topic, written] : written_next_) {
-    partition_offsets changed;
     for (const auto& [p, next] : written) {
-      if (find_offset(committed_next_, topic, p) != next) changed[p] = next;
+      if (find_offset(committed_next_, topic, p) != next) changes[topic][p] = next;
     }
-    if (!changed.empty()) changes.emplace_back(topic, std::move(changed));
   }
+  if (changes.empty()) co_return success{};
+  auto done = co_await member_->commit(changes);
+  if (!done) co_return done;
   for (const auto& [topic, changed] : changes) {
-    auto done = co_await member_->commit(topic, changed);
-    if (!done) co_return done;
     auto& committed = committed_next_[topic];
     for (const auto& [p, next] : changed) committed[p] = next;
   }

@@ -204,10 +204,10 @@ asio::awaitable<int> run_commit(client::cluster& cluster, const offsets_options&
   auto metadata = co_await cluster.fetch_metadata(topics);
   if (!metadata) co_return fail(metadata.error());
   // Filled by hand: g++ 12 miscompiles initializer lists inside coroutines.
-  std::map<std::int32_t, std::int64_t> offsets;
-  offsets[o.partitions[0]] = *o.offset;
+  client::offsets_by_topic offsets;
+  offsets[o.topic][o.partitions[0]] = *o.offset;
   client::commit_identity outsider;  // named: a temporary here trips g++ 12's coroutines
-  auto committed = co_await client::commit_offsets(cluster, o.group, o.topic, offsets, outsider);
+  auto committed = co_await client::commit_offsets(cluster, o.group, offsets, outsider);
   if (!committed) co_return fail(committed.error());
   co_return exit_ok;
 }

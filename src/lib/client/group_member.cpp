@@ -277,14 +277,13 @@ asio::awaitable<void> group_member::heartbeat_loop(std::int32_t generation) {
   }
 }
 
-asio::awaitable<status> group_member::commit(const std::string& topic,
-                                             const std::map<std::int32_t, std::int64_t>& offsets) {
+asio::awaitable<status> group_member::commit(const offsets_by_topic& offsets) {
   if (offsets.empty()) co_return success{};
   commit_identity identity;
   identity.generation = generation_;
   identity.member_id = member_id_;
   identity.group_instance_id = options_.instance_id;
-  auto committed = co_await commit_offsets(cluster_, options_.group, topic, offsets, identity);
+  auto committed = co_await commit_offsets(cluster_, options_.group, offsets, identity);
   if (!committed) {
     auto& m = committed.error().message;
     if (m.find("REBALANCE_IN_PROGRESS") != std::string::npos ||

@@ -22,6 +22,7 @@
 #include "client/cluster.hpp"
 #include "client/group/assignor.hpp"
 #include "client/group/consumer_protocol.hpp"
+#include "client/group_offsets.hpp"
 #include "util/result.hpp"
 
 namespace kpipe::client {
@@ -44,9 +45,8 @@ class group_member {
   // Joins (or rejoins) the group; this member's partitions.
   boost::asio::awaitable<result<group::topic_partitions>> join();
   bool rebalance_needed() const { return rebalance_needed_; }
-  // Commits next-offsets-to-read under the current generation.
-  boost::asio::awaitable<status> commit(const std::string& topic,
-                                        const std::map<std::int32_t, std::int64_t>& offsets);
+  // Commits next-offsets-to-read of any number of topics under the current generation.
+  boost::asio::awaitable<status> commit(const offsets_by_topic& offsets);
   // Leaves the group (a static member stays: its partitions wait for it until the session
   // times out, KIP-345).
   boost::asio::awaitable<void> leave();

@@ -123,8 +123,7 @@ asio::awaitable<result<std::map<std::int32_t, committed_offset>>> fetch_committe
 }
 
 asio::awaitable<status> commit_offsets(cluster& cluster, const std::string& group,
-                                       const std::string& topic,
-                                       const std::map<std::int32_t, std::int64_t>& offsets,
+                                       const offsets_by_topic& offsets,
                                        const commit_identity& identity) {
   namespace oc = protocol::offset_commit;
   error last{error_kind::kafka, std::string("OffsetCommit: no answer")};
@@ -142,24 +141,26 @@ asio::awaitable<status> commit_offsets(cluster& cluster, const std::string& grou
     request.generation_id_or_member_epoch = identity.generation;
     request.member_id = identity.member_id;
     request.group_instance_id = identity.group_instance_id;
-    oc::request::topic t;
-    t.name = topic;
-    for (const auto& [partition, offset] : offsets) {
-      oc::request::partition p;
-      p.partition_index = partition;
-      p.committed_offset = offset;
-      t.partitions.push_back(p);
+    for (const auto& [topic, partitions] : offsets) {
+      oc::request::topic t;
+      t.name = topic;
+      for (const auto& [partition, offset] : partitions) {
+        oc::request::partition p;
+        p.partition_index = partition;
+        p.committed_offset = offset;
+        t.partitions.push_back(p);
+      }
+      request.topics.push_back(t);
     }
-    request.topics.push_back(t);
     auto response = co_await conn.value()->request(request, version);
     if (!response) co_return response.error();
     bool retry = false;
     for (const auto& rt : response->topics) {
       for (const auto& p : rt.partitions) {
         if (p.error_code == 0) continue;
-        last = kafka_error(
-            "OffsetCommit for group " + group + " partition " + std::to_string(p.partition_index),
-            p.error_code);
+        last = kafka_error("OffsetCommit for group " + group + " topic " + rt.name + " partition " +
+                               std::to_string(p.partition_index),
+                           p.error_code);
         if (!coordinator_error(p.error_code)) co_return last;
         retry = true;
       }

@@ -1,6 +1,6 @@
 #pragma once
 // Committed offsets of consumer groups: finding the group's coordinator (FindCoordinator),
-// reading (OffsetFetch) and committing (OffsetCommit) offsets of one topic.
+// reading (OffsetFetch) offsets of one topic and committing (OffsetCommit) those of several.
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
@@ -34,10 +34,13 @@ struct commit_identity {
   std::optional<std::string> group_instance_id;
 };
 
-// Commits offsets (the next offset to read, as Kafka's consumers do). Errors name the partition.
+// Per topic, per partition: the offset to commit.
+using offsets_by_topic = std::map<std::string, std::map<std::int32_t, std::int64_t>>;
+
+// Commits offsets (the next offset to read, as Kafka's consumers do) of any number of topics in
+// one OffsetCommit. Errors name the topic and partition.
 boost::asio::awaitable<status> commit_offsets(cluster& cluster, const std::string& group,
-                                              const std::string& topic,
-                                              const std::map<std::int32_t, std::int64_t>& offsets,
+                                              const offsets_by_topic& offsets,
                                               const commit_identity& identity);
 
 }  // namespace kpipe::client
