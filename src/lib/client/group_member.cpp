@@ -182,6 +182,8 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
     sync.group_instance_id = options_.instance_id;
     sync.protocol_type = "consumer";
     sync.protocol_name = joined->protocol_name;
+    // Only the leader sees the members; a follower knows that there is at least one other.
+    alone_ = joined->leader == member_id_ && joined->members.size() == 1;
     if (joined->leader == member_id_) {
       std::vector<std::pair<std::string, std::optional<std::string>>> ids;
       std::vector<protocol::byte_buffer> metadata;

@@ -53,6 +53,8 @@ class group_member {
 
   std::int32_t generation() const { return generation_; }
   const std::string& member_id() const { return member_id_; }
+  // Whether this member was the group's only one at the last join.
+  bool alone() const { return alone_; }
   std::function<void(const std::string&)> on_debug;
 
  private:
@@ -72,6 +74,7 @@ class group_member {
   std::int32_t generation_ = -1;
   group::topic_partitions owned_;
   bool rebalance_needed_ = false;
+  bool alone_ = false;
   bool left_ = false;
   std::shared_ptr<bool> alive_;
 };
