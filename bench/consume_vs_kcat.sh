@@ -10,28 +10,9 @@
 #   KPIPE_BENCH_OUTPUTS="values json"   values one per line, or -J (both programs' JSON)
 set -euo pipefail
 
-build_dir=${KPIPE_BUILD_DIR:-./build}
-runs=${KPIPE_BENCH_RUNS:-5}
-records=${KPIPE_BENCH_RECORDS:-1000000}
-cases=${KPIPE_BENCH_CASES:-none lz4 zstd}
+bench_name=consume_vs_kcat
 outputs=${KPIPE_BENCH_OUTPUTS:-values json}
-partitions=64
-value_bytes=100
-
-kpipe=$build_dir/kpipe
-mock=$build_dir/tests/support/kpipe-mock-cluster
-
-die() {
-  echo "consume_vs_kcat: $*" >&2
-  exit 1
-}
-
-[[ -x $kpipe ]] || die "no kpipe at $kpipe (set KPIPE_BUILD_DIR; build target kpipe)"
-[[ -x $mock ]] || die "no mock cluster at $mock (build target kpipe-mock-cluster)"
-command -v kcat >/dev/null || die "kcat is not installed"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is needed for CPU time and peak RSS (apt install time)"
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "KPIPE_BENCH_RUNS must be a positive integer"
-[[ $records =~ ^[1-9][0-9]*$ ]] || die "KPIPE_BENCH_RECORDS must be a positive integer"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 tools="kpipe kcat"
 # `kpipe consume --help` succeeds even without the command (the top-level help), so look for it
@@ -41,47 +22,16 @@ if ! "$kpipe" --help 2>/dev/null | grep -Eq '^ +consume +'; then
   tools=kcat
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/kpipe-bench-consume.XXXXXX")
-mock_pid=""
-cleanup() {
-  if [[ -n $mock_pid ]]; then
-    kill "$mock_pid" 2>/dev/null || true
-    wait "$mock_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # One cluster, one topic per codec. Consuming does not change a topic, so every run reads the
 # same one; the mock keeps about 5 MiB per partition, and 100 MB spread evenly over 64 partitions
 # (1.6 MB each) fits.
-args=(--brokers 3 --max-seconds 7200)
-for codec in $cases; do args+=(--topic "bench-consume-$codec:$partitions"); done
-: >"$work/mock.out"
-"$mock" "${args[@]}" >"$work/mock.out" 2>"$work/mock.err" &
-mock_pid=$!
-bootstrap=""
-for ((i = 0; i < 100; i++)); do
-  bootstrap=$(head -n 1 "$work/mock.out")
-  [[ -n $bootstrap ]] && break
-  kill -0 "$mock_pid" 2>/dev/null || die "mock cluster exited: $(cat "$work/mock.err")"
-  sleep 0.1
-done
-[[ -n $bootstrap ]] || die "mock cluster printed no bootstrap list within 10 s"
+topics=()
+for codec in $cases; do topics+=("bench-consume-$codec"); done
+start_cluster "${topics[@]}"
 
 # The same kind of input as produce_vs_kcat.sh, written by kcat so that the topic's batches do not
 # depend on the program under test.
-awk -v n="$records" -v len="$value_bytes" 'BEGIN {
-  srand(4);
-  nw = split("order user item price status created shipped pending region eu-west us-east " \
-             "session click view cart checkout payment refund warehouse sku quantity", w, " ");
-  for (i = 0; i < n; i++) {
-    s = sprintf("%09d", i);
-    while (length(s) < len) s = s " " w[int(rand() * nw) + 1] "=" int(rand() * 1000000);
-    print substr(s, 1, len);
-  }
-}' >"$work/input.txt"
+write_input "$work/input.txt"
 input_bytes=$(stat -c %s "$work/input.txt")
 # An even spread: line i goes to partition i % 64 (split's round-robin slices, one kcat -p per
 # slice). Left to kcat's partitioner, keyless records stick to one partition per linger window
