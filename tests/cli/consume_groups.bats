@@ -48,17 +48,11 @@ teardown_file() {
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
   source "$BATS_TEST_DIRNAME/helpers/members.bash"
-  MEMBERS="$BATS_TEST_TMPDIR/members"
-  mkdir -p "$MEMBERS"
+  members_setup
 }
 
-# A failed test must not leave members behind (they would hold the file's fd and the cluster).
 teardown() {
-  local f
-  for f in "$MEMBERS"/*.pid; do
-    [[ -e "$f" ]] && _kpipe_stop_pid "$(cat "$f")"
-  done
-  return 0
+  members_teardown
 }
 
 # distinct_values_at_least N FILE...: the union of the third column has at least N values.

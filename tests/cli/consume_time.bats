@@ -307,20 +307,7 @@ kcat_offsets() {
   stop_relay
   [ "$status" -eq 0 ]
   [ "$(json_field "$output" offset)" = "0 2" ]
-  run --separate-stderr /usr/bin/python3 -c '
-import json, sys
-asked = set()
-for line in sys.stdin:
-    f = json.loads(line)
-    if f.get("api") == "ListOffsets" and f.get("type") == "request":
-        b = f["body"]
-        for t in b["topics"]:
-            for p in t["partitions"]:
-                asked.add((b["isolation_level"], t["name"], p["partition_index"], p["timestamp"]))
-print(sorted(asked))
-' < <(for f in "$BATS_TEST_TMPDIR"/capture/conn-*.bin; do
-    "$KPIPE_BIN" decode --frames "$f" 2>/dev/null || true # (see the test of versions below)
-  done)
+  run listoffsets_asked "$BATS_TEST_TMPDIR/capture"
   [ "$output" = "[(0, 'five', 0, 1700000001500)]" ]
 }
 

@@ -36,16 +36,11 @@ teardown_file() {
 setup() {
   source "$BATS_TEST_DIRNAME/helpers/kpipe.bash"
   source "$BATS_TEST_DIRNAME/helpers/members.bash"
-  MEMBERS="$BATS_TEST_TMPDIR/members"
-  mkdir -p "$MEMBERS"
+  members_setup
 }
 
 teardown() {
-  local f
-  for f in "$MEMBERS"/*.pid; do
-    [[ -e "$f" ]] && _kpipe_stop_pid "$(cat "$f")"
-  done
-  return 0
+  members_teardown
 }
 
 # expected TOPIC:COUNT:PARTITIONS...: "T P O T-pP-vO" for every record, sorted.

@@ -276,39 +276,33 @@ produce_codec() {
   echo "# 200k lines $codec: produce $((t1 - t0)) ms, kcat check $((t2 - t1)) ms" >&3
 }
 
+# python_reads_back CODEC TOPIC: after produce_codec, kafka-python reads TOPIC and finds the
+# same records as kcat did.
+python_reads_back() {
+  local codec=$1 topic=$2 t0
+  t0=$(ms_now)
+  read_topic "$topic" "$BATS_TEST_TMPDIR/python.jsonl"
+  run same_records "$BATS_TEST_TMPDIR/kcat.txt" "$BATS_TEST_TMPDIR/python.jsonl"
+  echo "$output"
+  [ "$output" = "same 200000" ]
+  echo "# 200k lines $codec: kafka-python read and compare $(($(ms_now) - t0)) ms" >&3
+}
+
 # 5 x 1M lines took well over a minute here (kafka-python alone decodes ~25k records/s), so
 # the codecs get 200,000 lines each; the uncompressed run above has the full million.
 @test "200,000 lines with -z gzip: kcat and kafka-python both read every line back" {
   produce_codec gzip volume-gzip
-  local t0
-  t0=$(ms_now)
-  read_topic volume-gzip "$BATS_TEST_TMPDIR/python.jsonl"
-  run same_records "$BATS_TEST_TMPDIR/kcat.txt" "$BATS_TEST_TMPDIR/python.jsonl"
-  echo "$output"
-  [ "$output" = "same 200000" ]
-  echo "# 200k lines gzip: kafka-python read and compare $(($(ms_now) - t0)) ms" >&3
+  python_reads_back gzip volume-gzip
 }
 
 @test "200,000 lines with -z snappy: kcat and kafka-python both read every line back" {
   produce_codec snappy volume-snappy
-  local t0
-  t0=$(ms_now)
-  read_topic volume-snappy "$BATS_TEST_TMPDIR/python.jsonl"
-  run same_records "$BATS_TEST_TMPDIR/kcat.txt" "$BATS_TEST_TMPDIR/python.jsonl"
-  echo "$output"
-  [ "$output" = "same 200000" ]
-  echo "# 200k lines snappy: kafka-python read and compare $(($(ms_now) - t0)) ms" >&3
+  python_reads_back snappy volume-snappy
 }
 
 @test "200,000 lines with -z lz4: kcat and kafka-python both read every line back" {
   produce_codec lz4 volume-lz4
-  local t0
-  t0=$(ms_now)
-  read_topic volume-lz4 "$BATS_TEST_TMPDIR/python.jsonl"
-  run same_records "$BATS_TEST_TMPDIR/kcat.txt" "$BATS_TEST_TMPDIR/python.jsonl"
-  echo "$output"
-  [ "$output" = "same 200000" ]
-  echo "# 200k lines lz4: kafka-python read and compare $(($(ms_now) - t0)) ms" >&3
+  python_reads_back lz4 volume-lz4
 }
 
 @test "200,000 lines with -z zstd: kcat reads every line back (kafka-python here lacks zstd)" {

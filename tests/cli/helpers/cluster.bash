@@ -246,4 +246,26 @@ start_relay() {
 export -f start_relay
 
 stop_relay() { _kpipe_stop_pid "${KPIPE_TEST_RELAY_PID:-}"; }
+
+# listoffsets_asked DIR: the (isolation level, topic, partition, timestamp) questions of every
+# ListOffsets request that a relay recorded in DIR, sorted, as one Python list. Answers that do
+# not decode (the mock's v5 answers about partition -1) are skipped; the requests do.
+listoffsets_asked() {
+  local f
+  for f in "$1"/conn-*.bin; do
+    "$KPIPE_BIN" decode --frames "$f" 2>/dev/null || true
+  done | /usr/bin/python3 -c '
+import json, sys
+asked = set()
+for line in sys.stdin:
+    f = json.loads(line)
+    if f.get("api") == "ListOffsets" and f.get("type") == "request":
+        b = f["body"]
+        for t in b["topics"]:
+            for p in t["partitions"]:
+                asked.add((b["isolation_level"], t["name"], p["partition_index"], p["timestamp"]))
+print(sorted(asked))
+'
+}
+export -f listoffsets_asked
 export -f stop_relay

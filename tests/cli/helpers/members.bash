@@ -1,7 +1,24 @@
 #!/usr/bin/env bash
 # Helpers for bats files that run `kpipe consume` processes side by side (group members) and
 # check what they printed and committed. Needs kpipe.bash and cluster.bash loaded first, and
-# $MEMBERS (a directory) and $SESSION (extra consume arguments, possibly empty) set by the caller.
+# $SESSION (extra consume arguments, possibly empty) set by the caller; members_setup and
+# members_teardown go in the file's setup and teardown.
+
+# members_setup: a directory of this test's own for the members' output ($MEMBERS).
+members_setup() {
+  MEMBERS="$BATS_TEST_TMPDIR/members"
+  mkdir -p "$MEMBERS"
+}
+
+# members_teardown: a failed test must not leave members behind (they would hold the file's fd
+# and the cluster).
+members_teardown() {
+  local f
+  for f in "$MEMBERS"/*.pid; do
+    [[ -e "$f" ]] && _kpipe_stop_pid "$(cat "$f")"
+  done
+  return 0
+}
 
 # start_member NAME KPIPE-CONSUME-ARGS...: runs `kpipe consume` in the background with stdout in
 # $MEMBERS/NAME.out and stderr in NAME.err; its pid is in NAME.pid. fd 3 is closed: bats waits for
