@@ -6,7 +6,8 @@
 For each definition file NAME.def it writes DIR/protocol/generated/NAME.{hpp,cpp} (message
 structs with encode, decode, size, to_json and equality) and, for the tests,
 TEST_DIR/NAME_samples.cpp (a populated value for every version and a round-trip case for each).
-It also writes the API table (api_table.{hpp,cpp}) and the test-side case list. Output is
+It also writes the API table (api_table.{hpp,cpp}) and the test-side case list. The C++ helpers
+both sides use are in cpp_model.py; the test side itself in samples_gen.py. Output is
 deterministic, and a file is only rewritten when its content changes, so that an edit to one
 definition rebuilds one API.
 
@@ -17,102 +18,11 @@ import os
 import sys
 
 import errors_gen
-from defs import (BYTES_TYPES, PRIMITIVES, SCALARS, DefError, display_name,  # noqa: F401
-                  parse_def)
-
-
-
-# ----------------------------------------------------------------------------------------------
-# C++ emission helpers
-
-
-def emplace(expr):
-    """Engages an optional with a value-initialised element, in a form clang 14 accepts too."""
-    return f"{expr}.emplace(std::remove_cvref_t<decltype(*{expr})>{{}})"
-
-def cpp_value_type(f):
-    if f.type in SCALARS:
-        return SCALARS[f.type][0]
-    if f.type == "string":
-        return "std::string"
-    if f.type in BYTES_TYPES:
-        return "byte_buffer"
-    return f.struct.cpp_path
-
-
-def cpp_member_type(f):
-    t = cpp_value_type(f)
-    if f.is_array:
-        t = f"std::vector<{t}>"
-    if f.can_be_null and (f.is_array or f.type in ("string",) + BYTES_TYPES or f.is_struct):
-        t = f"std::optional<{t}>"
-    return t
-
-
-def is_optional(f):
-    return f.can_be_null and (f.is_array or f.type in ("string",) + BYTES_TYPES or f.is_struct)
-
-
-def cpp_literal(f, text):
-    t = f.type
-    if t == "bool":
-        return {"true": "true", "false": "false"}[text]
-    if t == "float64":
-        return repr(float(text))
-    if t in ("int8", "int16", "int32", "int64", "uint16", "uint32"):
-        v = int(text, 0)
-        ctype = SCALARS[t][0]
-        if t == "int64" and v == -(2 ** 63):
-            return "std::numeric_limits<std::int64_t>::min()"
-        if t == "int32" and v == -(2 ** 31):
-            return "std::numeric_limits<std::int32_t>::min()"
-        return f"static_cast<{ctype}>({v}{'LL' if t == 'int64' else ''})"
-    if t == "string":
-        if text == "null":
-            return None
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return None
-
-
-def member_initializer(f):
-    if f.is_array or f.is_struct or f.default is None:
-        if f.type in SCALARS and not f.is_array:
-            return "{}"
-        return ""
-    lit = cpp_literal(f, f.default)
-    if lit is None:
-        return ""
-    return f" = {lit}" if not is_optional(f) else f"{{{lit}}}"
-
-
-def compact_expr(f):
-    return "false" if f.flexible_none else "flexible"
-
-
-class Out:
-    def __init__(self):
-        self.lines = []
-        self.level = 0
-
-    def __call__(self, text=""):
-        self.lines.append(("  " * self.level + text) if text else "")
-
-    def indent(self):
-        self.level += 1
-
-    def dedent(self):
-        self.level -= 1
-
-    def text(self):
-        return "\n".join(self.lines) + "\n"
-
-
-def inline_cond(f):
-    """C++ condition under which f is encoded inline (not as a tagged field)."""
-    cond = f.versions.cond()
-    if f.tag is not None:
-        cond = f"({cond}) && !(flexible && ({f.tagged.cond()}))"
-    return cond
+import samples_gen
+from cpp_model import (HEADER_NOTE, Out, all_structs, compact_expr, cpp_literal,  # noqa: F401
+                       cpp_member_type, cpp_value_type, emplace, inline_cond, is_optional,
+                       member_initializer)
+from defs import BYTES_TYPES, SCALARS, DefError, display_name, parse_def
 
 
 # ---- encode
@@ -533,97 +443,8 @@ def emit_from_json_struct(o, s, signature, prologue=()):
     o()
 
 
-# ---- samples (tests)
-
-def emit_sample_value(o, f, expr, element):
-    if is_optional(f) and not element:
-        # the second sample of a version leaves every field that may be null, null
-        o(f"if (nulls && ({f.nullable.cond()})) {{")
-        o(f"  {expr}.reset();")
-        o("} else {")
-        o.indent()
-        emit_sample_present(o, f, expr, element)
-        o.dedent()
-        o("}")
-        return
-    emit_sample_present(o, f, expr, element)
-
-
-def emit_sample_present(o, f, expr, element):
-    if f.is_array and not element:
-        arr = f"{expr}.emplace()" if is_optional(f) else expr
-        o("{")
-        o.indent()
-        o(f"auto& array = {arr};")
-        o("for (int i = 0; i < 2; ++i) {")
-        o.indent()
-        o("auto& element = array.emplace_back();")
-        emit_sample_value(o, f, "element", True)
-        o.dedent()
-        o("}")
-        o.dedent()
-        o("}")
-        return
-    if is_optional(f) and not f.is_array:
-        o(f"{expr}.emplace();")
-        expr = f"(*{expr})"
-    t = f.type
-    if t == "bool":
-        lit = cpp_literal(f, f.default) if f.default else "false"
-        o(f"{expr} = !{lit};")
-    elif t == "float64":
-        o(f"{expr} = 0.5 + n++;")
-    elif t == "uuid":
-        o(f"{expr}.fill(static_cast<std::uint8_t>(n++));")
-    elif t in SCALARS:
-        init = member_initializer(f) if not element else ""
-        base = init[3:] if init.startswith(" = ") else "0"
-        ctype = SCALARS[t][0]
-        # in unsigned 64 bits, then narrowed: base may be the type's maximum, and unsigned
-        # arithmetic wraps to a value that is still not the default
-        o(f"{expr} = static_cast<{ctype}>(static_cast<unsigned long long>({base}) + 1u + "
-          f"static_cast<unsigned>(n++ % 50));")
-    elif t == "string":
-        o(f"{expr} = \"s\" + std::to_string(n++);")
-    elif t in BYTES_TYPES:
-        o(f"{expr} = byte_buffer{{0x00, 0xff, static_cast<std::uint8_t>(n++)}};")
-    else:
-        o(f"fill_{f.struct.func}({expr}, version, flexible, nulls, n);")
-
-
-def emit_sample_struct(o, s, signature):
-    o(signature)
-    o("{")
-    o.indent()
-    for f in s.fields:
-        cond = f.versions.cond()
-        if f.tag is not None:
-            cond = f"({cond}) || (flexible && ({f.tagged.cond()}))"
-        o(f"if ({cond}) {{")
-        o.indent()
-        emit_sample_value(o, f, f"v.{f.name}", False)
-        o.dedent()
-        o("}")
-    # An unknown tag above every known one, so that it is kept and written back in order.
-    o("if (flexible) v.unknown_tagged_fields.push_back({10000, {0xde, 0xad, static_cast<std::uint8_t>(n++)}});")
-    o.dedent()
-    o("}")
-    o()
-
-
 # ----------------------------------------------------------------------------------------------
 # Files
-
-HEADER_NOTE = "// Generated by tools/protogen/protogen.py from {src}. Do not edit.\n"
-
-
-def all_structs(api):
-    """(struct, owning message or None) in declaration order."""
-    out = [(s, None) for s in api.commons]
-    for m in api.messages:
-        out += [(s, m) for s in m.structs]
-        out.append((m.root, m))
-    return out
 
 
 def gen_header(api, src):
@@ -773,62 +594,6 @@ def gen_source(api, src):
         o("  return counter.size();")
         o("}")
         o()
-    o(f"}}  // namespace kpipe::protocol::{api.name}")
-    return o.text()
-
-
-def gen_samples(api, src):
-    o = Out()
-    o(HEADER_NOTE.format(src=src).rstrip())
-    o("// Test support: a value with every field of a version set to a non-default value,")
-    o("// and the round-trip cases of every version of every message.")
-    o(f'#include "protocol/generated/{api.name}.hpp"')
-    o('#include "protocol_roundtrip.hpp"')
-    o()
-    o("#include <limits>")
-    o("#include <string>")
-    o()
-    o(f"namespace kpipe::protocol::{api.name} {{")
-    o("namespace {")
-    o()
-    structs = all_structs(api)
-    for s, m in structs:
-        o(f"[[maybe_unused]] void fill_{s.func}({s.cpp_path}& v, std::int16_t version, bool flexible, bool nulls, int& n);")
-    o()
-    for s, m in structs:
-        emit_sample_struct(o, s, f"void fill_{s.func}({s.cpp_path}& v, [[maybe_unused]] std::int16_t version, "
-                           "bool flexible, [[maybe_unused]] bool nulls, [[maybe_unused]] int& n)")
-    o("}  // namespace")
-    o()
-    o(f"void add_roundtrip_cases(std::vector<testing_support::roundtrip_case>& cases) {{")
-    o.indent()
-    for m in api.messages:
-        o(f"for (std::int16_t version = {m.versions.lo}; version <= {m.versions.hi}; ++version) {{")
-        o.indent()
-        o(f"cases.push_back({{{api.key if api.key is not None else -1}, \"{api.name}\", \"{m.kind}\", version,")
-        o(f"                 [](std::int16_t v, std::string& error) {{")
-        o(f"                   for (bool nulls : {{false, true}}) {{")
-        o(f"                     {m.kind} value;")
-        o(f"                     int n = 1;")
-        o(f"                     fill_{m.root.func}(value, v, {m.flexible.cond('v')}, nulls, n);")
-        o(f"                     if (!testing_support::check_roundtrip(value, v, error)) {{")
-        o(f"                       if (nulls) error = \"with nulls: \" + error;")
-        o(f"                       return false;")
-        o(f"                     }}")
-        o(f"                   }}")
-        o(f"                   return true;")
-        o("                 },")
-        o(f"                 [](std::int16_t v) {{")
-        o(f"                   {m.kind} value;")
-        o(f"                   int n = 1;")
-        o(f"                   fill_{m.root.func}(value, v, {m.flexible.cond('v')}, false, n);")
-        o(f"                   return testing_support::sample_of(value, v);")
-        o("                 }});")
-        o.dedent()
-        o("}")
-    o.dedent()
-    o("}")
-    o()
     o(f"}}  // namespace kpipe::protocol::{api.name}")
     return o.text()
 
@@ -1026,29 +791,6 @@ def gen_dispatch(apis):
     return h.text(), c.text()
 
 
-def gen_case_list(apis):
-    o = Out()
-    o(HEADER_NOTE.format(src="src/lib/protocol/defs/*.def").rstrip())
-    o('#include "protocol_roundtrip.hpp"')
-    o()
-    for a in apis:
-        o(f"namespace kpipe::protocol::{a.name} {{")
-        o("void add_roundtrip_cases(std::vector<testing_support::roundtrip_case>& cases);")
-        o("}")
-    o()
-    o("namespace kpipe::protocol::testing_support {")
-    o()
-    o("std::vector<roundtrip_case> all_roundtrip_cases() {")
-    o("  std::vector<roundtrip_case> cases;")
-    for a in apis:
-        o(f"  {a.name}::add_roundtrip_cases(cases);")
-    o("  return cases;")
-    o("}")
-    o()
-    o("}  // namespace kpipe::protocol::testing_support")
-    return o.text()
-
-
 def write_if_changed(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
@@ -1085,14 +827,14 @@ def main():
         src = "src/lib/protocol/defs/" + os.path.basename(path)
         write_if_changed(os.path.join(gen_dir, api.name + ".hpp"), gen_header(api, src))
         write_if_changed(os.path.join(gen_dir, api.name + ".cpp"), gen_source(api, src))
-        write_if_changed(os.path.join(args.test_out, api.name + "_samples.cpp"), gen_samples(api, src))
+        write_if_changed(os.path.join(args.test_out, api.name + "_samples.cpp"), samples_gen.gen_samples(api, src))
     h, c = gen_api_table([a for a, _ in apis])
     write_if_changed(os.path.join(gen_dir, "api_table.hpp"), h)
     write_if_changed(os.path.join(gen_dir, "api_table.cpp"), c)
     h, c = gen_dispatch([a for a, _ in apis])
     write_if_changed(os.path.join(gen_dir, "api_dispatch.hpp"), h)
     write_if_changed(os.path.join(gen_dir, "api_dispatch.cpp"), c)
-    write_if_changed(os.path.join(args.test_out, "roundtrip_cases.cpp"), gen_case_list([a for a, _ in apis]))
+    write_if_changed(os.path.join(args.test_out, "roundtrip_cases.cpp"), samples_gen.gen_case_list([a for a, _ in apis]))
     if args.errors:
         errors_gen.generate(args.errors, gen_dir)
 
