@@ -3,7 +3,9 @@
 #
 #   1. installs what is missing (scripts/setup.sh)
 #   2. Release build with -Werror; unit tests through ctest
-#   3. CLI tests (bats) running the real binary against the reference broker
+#   3. CLI tests (bats) running the real binary against each reference broker:
+#      a. librdkafka's mock cluster (fault injection), tests not tagged kafka-only;
+#      b. a real Apache Kafka (scripts/kafka.sh), tests not tagged mock-only or broker-free
 #   4. AddressSanitizer + UBSan build; unit tests (and the tshark compat test) through ctest
 #   5. formatting check (clang-format)
 # Every stage runs even when an earlier one failed; the exit code says whether all passed and
@@ -20,6 +22,9 @@ passed=0
 failed=0
 skipped=0
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/kpipe-test.XXXXXX")
+bats="$root/.tools/bats/node_modules/bats/bin/bats"
+export KPIPE_TEST_PYTHON="$root/.venv/bin/python"
+tiers=()
 
 stage() { printf '\n==== %s ====\n' "$*"; }
 
@@ -42,6 +47,25 @@ run_ctest() {
   [ "$rc" -eq 0 ] || failed_stages+=("$name")
 }
 
+# run_bats TIER DESCRIPTION FILTER: the CLI suite on one broker tier, counted on its own.
+run_bats() {
+  local tier=$1 what=$2 filter=$3 rc ok skip bad t0
+  stage "CLI tests (bats) on $what"
+  t0=$(date +%s)
+  KPIPE_TEST_BROKER=$tier KPIPE_BUILD_DIR="$root/build" \
+    "$bats" --formatter tap --filter-tags "$filter" tests/cli 2>&1 | tee "$log_dir/bats-$tier.log"
+  rc=${PIPESTATUS[0]}
+  ok=$(grep -cE '^ok [0-9]+' "$log_dir/bats-$tier.log" || true)
+  skip=$(grep -cE '^ok [0-9]+ .*# skip' "$log_dir/bats-$tier.log" || true)
+  bad=$(grep -cE '^not ok [0-9]+' "$log_dir/bats-$tier.log" || true)
+  echo "bats on $tier: $((ok - skip)) passed, $bad failed, $skip skipped in $(($(date +%s) - t0)) s"
+  tiers+=("$tier $((ok - skip))/$((ok + bad))")
+  passed=$((passed + ok - skip))
+  failed=$((failed + bad))
+  skipped=$((skipped + skip))
+  [ "$rc" -eq 0 ] || failed_stages+=("bats-$tier")
+}
+
 stage "Release build"
 start=$(date +%s)
 if cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKPIPE_WERROR=ON >/dev/null &&
@@ -50,17 +74,18 @@ if cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKPIPE_WERROR=ON >/d
   stage "Unit tests (Release)"
   run_ctest build unit-release
 
-  stage "CLI tests (bats, against librdkafka's mock cluster)"
-  KPIPE_BUILD_DIR="$root/build" bats --formatter tap tests/cli 2>&1 | tee "$log_dir/bats.log"
-  rc=${PIPESTATUS[0]}
-  ok=$(grep -cE '^ok [0-9]+' "$log_dir/bats.log" || true)
-  skip=$(grep -cE '^ok [0-9]+ .*# skip' "$log_dir/bats.log" || true)
-  bad=$(grep -cE '^not ok [0-9]+' "$log_dir/bats.log" || true)
-  echo "bats: $((ok - skip)) passed, $bad failed, $skip skipped"
-  passed=$((passed + ok - skip))
-  failed=$((failed + bad))
-  skipped=$((skipped + skip))
-  [ "$rc" -eq 0 ] || failed_stages+=("bats")
+  run_bats mock "librdkafka's mock cluster" '!kafka-only'
+
+  stage "Apache Kafka for the second tier"
+  export KPIPE_KAFKA_DIR="$log_dir/kafka"
+  export KPIPE_KAFKA_ENV="$KPIPE_KAFKA_DIR/cluster.env"
+  if bash scripts/kafka.sh start; then
+    run_bats kafka "Apache Kafka $(sed -n 's/^KPIPE_KAFKA_VERSION=//p' "$KPIPE_KAFKA_ENV")" \
+      '!mock-only,!broker-free'
+    bash scripts/kafka.sh stop
+  else
+    failed_stages+=("kafka-start")
+  fi
 else
   failed_stages+=("release-build")
 fi
@@ -79,6 +104,7 @@ stage "Formatting"
 bash scripts/check-format.sh || failed_stages+=("format")
 
 echo
+echo "bats tiers (passed/run): ${tiers[*]:-none}"
 if [ ${#failed_stages[@]} -gt 0 ]; then
   echo "failed stages: ${failed_stages[*]}"
 fi

@@ -33,7 +33,7 @@ asio::awaitable<result<std::shared_ptr<net::connection>>> cluster::any_connectio
 }
 
 asio::awaitable<result<protocol::metadata::response>> cluster::fetch_metadata(
-    const std::optional<std::vector<std::string>>& topics) {
+    const std::optional<std::vector<std::string>>& topics, bool allow_auto_create) {
   auto conn = co_await any_connection();
   if (!conn) co_return conn.error();
   auto version = conn.value()->version_for(protocol::api_key::metadata);
@@ -48,7 +48,7 @@ asio::awaitable<result<protocol::metadata::response>> cluster::fetch_metadata(
     // v0 has no null topic list: an empty list means every topic.
     request.topics.emplace();
   }
-  request.allow_auto_topic_creation = false;
+  request.allow_auto_topic_creation = allow_auto_create;
   auto response = co_await conn.value()->request(request, *version);
   if (!response) co_return response.error();
   metadata_version_ = *version;

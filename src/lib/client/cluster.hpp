@@ -24,10 +24,12 @@ class cluster {
   cluster(asio::any_io_executor executor, std::vector<net::broker_address> bootstrap,
           net::connection_options options);
 
-  // Metadata for the named topics, or for all topics when `topics` is nullopt. Never asks the
-  // broker to create a topic. Tries each bootstrap broker (then each known broker) in turn.
+  // Metadata for the named topics, or for all topics when `topics` is nullopt. Asks the broker
+  // to create a missing named topic only when `allow_auto_create` (Metadata v4+, KIP-204; older
+  // versions always may, which is the broker's auto.create.topics.enable alone). Tries each
+  // bootstrap broker (then each known broker) in turn.
   asio::awaitable<result<protocol::metadata::response>> fetch_metadata(
-      const std::optional<std::vector<std::string>>& topics);
+      const std::optional<std::vector<std::string>>& topics, bool allow_auto_create = false);
   // The version of Metadata used for the last successful fetch_metadata.
   std::int16_t metadata_version() const { return metadata_version_; }
 

@@ -92,6 +92,13 @@ void producer::notify() { changed_.cancel(); }
 
 // ---- start ------------------------------------------------------------------------------------
 
+std::int16_t producer::topic_error(const protocol::metadata::response& metadata) const {
+  for (const auto& t : metadata.topics) {
+    if (t.name && *t.name == topic_) return t.error_code;
+  }
+  return code::unknown_topic_or_partition;
+}
+
 status producer::apply_metadata(const protocol::metadata::response& metadata) {
   const protocol::metadata::response::topic* found = nullptr;
   for (const auto& t : metadata.topics) {
@@ -128,7 +135,27 @@ asio::awaitable<status> producer::start() {
   // A named vector, not a braced temporary in the co_await: g++ 12 cannot put an
   // initializer_list's array into a coroutine frame ("array used as initializer").
   std::vector<std::string> topics(1, topic_);
-  auto metadata = co_await cluster_.fetch_metadata(topics);
+  auto metadata = co_await cluster_.fetch_metadata(topics, options_.allow_auto_create_topic);
+  // A topic that the broker creates for this request is reported missing (Kafka 4 in KRaft
+  // mode answers UNKNOWN_TOPIC_OR_PARTITION while the controller creates it) or as
+  // LEADER_NOT_AVAILABLE until its partitions have leaders: ask again for a while. A broker
+  // that does not create topics answers UNKNOWN_TOPIC_OR_PARTITION for good, so that answer is
+  // only waited out for a few seconds.
+  const auto started = std::chrono::steady_clock::now();
+  const auto creation_window = std::min<std::chrono::milliseconds>(options_.request_timeout,
+                                                                   std::chrono::seconds(5));
+  auto being_created = [&](const protocol::metadata::response& m) {
+    auto error_code = topic_error(m);
+    auto waited = std::chrono::steady_clock::now() - started;
+    if (!options_.allow_auto_create_topic) return false;
+    if (error_code == code::leader_not_available) return waited < options_.request_timeout;
+    return error_code == code::unknown_topic_or_partition && waited < creation_window;
+  };
+  while (metadata && being_created(metadata.value())) {
+    asio::steady_timer pause(executor_, options_.retry_backoff);
+    co_await pause.async_wait(use_tuple);
+    metadata = co_await cluster_.fetch_metadata(topics, options_.allow_auto_create_topic);
+  }
   if (!metadata) co_return metadata.error();
   if (auto applied = apply_metadata(metadata.value()); !applied) co_return applied.error();
 

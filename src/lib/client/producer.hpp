@@ -61,6 +61,9 @@ namespace kpipe::client {
 struct producer_options {
   std::int16_t acks = -1;  // -1 all, 1 leader, 0 none
   bool idempotence = true;
+  // Ask the broker to create a missing topic (it does when auto.create.topics.enable is on), as
+  // the Java producer and librdkafka do by default.
+  bool allow_auto_create_topic = true;
   std::optional<std::string> transactional_id;
   std::chrono::milliseconds transaction_timeout{60'000};
   record::builder_settings batch;
@@ -207,6 +210,8 @@ class producer {
   void notify();
   void spawn(asio::awaitable<void> work);
   status apply_metadata(const protocol::metadata::response& metadata);
+  // The error code of this producer's topic in `metadata` (UNKNOWN_TOPIC_OR_PARTITION if absent).
+  std::int16_t topic_error(const protocol::metadata::response& metadata) const;
   void warn(const std::string& message);
   void debug(const std::string& message);
 

@@ -121,10 +121,70 @@ _kpipe_start_background() {
   return 1
 }
 
+# --- The two broker tiers -------------------------------------------------------------------
+# KPIPE_TEST_BROKER says which reference broker the suite runs against:
+#   mock   (default) librdkafka's mock cluster, one per test file, with fault injection
+#   kafka  a real Apache Kafka started once per run by scripts/kafka.sh; start_cluster then only
+#          resets its topics (deletes every non-internal topic, creates the named ones) and
+#          points KPIPE_TEST_BROKERS at its PLAINTEXT listener. KPIPE_KAFKA_ENV names the
+#          cluster.env that kafka.sh wrote (default <repo>/.kafka/cluster.env); its variables
+#          (KPIPE_KAFKA_SSL, KPIPE_KAFKA_SASL_PASSWORD, ...) are exported to the tests.
+# Tests tag what they need (bats test_tags / file_tags), and scripts/test.sh filters on them:
+#   mock-only    needs the mock (fault injection, or what only the mock does): mock tier only
+#   kafka-only   needs real Kafka (time index, real coordinator, security): kafka tier only
+#   broker-free  talks to no broker: runs once, in the mock tier
+
+on_kafka() { [[ "${KPIPE_TEST_BROKER:-mock}" == kafka ]]; }
+
+# The Python with the test packages (kafka-python and its codecs), set up by scripts/setup.sh.
+KPIPE_TEST_PYTHON=${KPIPE_TEST_PYTHON:-$_KPIPE_REPO_ROOT/.venv/bin/python}
+export KPIPE_TEST_PYTHON
+
+_start_kafka_topics() {
+  local env=${KPIPE_KAFKA_ENV:-$_KPIPE_REPO_ROOT/.kafka/cluster.env} specs=() arg prev=""
+  if [[ ! -f "$env" ]]; then
+    echo "# start_cluster: no running Kafka ($env is missing; scripts/kafka.sh start)" >&2
+    return 1
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  source "$env"
+  set +a
+  for arg in "$@"; do
+    # --topic NAME:PARTITIONS[:REPLICATION]: the replication factor is the cluster's.
+    if [[ "$prev" == --topic ]]; then
+      specs+=("$(cut -d: -f1-2 <<<"$arg")")
+    fi
+    prev=$arg
+  done
+  "$KPIPE_TEST_PYTHON" "$_KPIPE_REPO_ROOT/tests/support/kafka/topics.py" \
+    "$KPIPE_KAFKA_PLAINTEXT" reset "${specs[@]}" || return 1
+  export KPIPE_TEST_BROKERS=$KPIPE_KAFKA_PLAINTEXT
+}
+
+# kafka_create_topic NAME PARTITIONS: a topic made during a test (the mock's create-topic).
+kafka_create_topic() {
+  "$KPIPE_TEST_PYTHON" "$_KPIPE_REPO_ROOT/tests/support/kafka/topics.py" \
+    "$KPIPE_TEST_BROKERS" create "$1:$2"
+}
+
+# create_topic NAME PARTITIONS on either broker.
+create_topic() {
+  if on_kafka; then
+    kafka_create_topic "$1" "$2"
+  else
+    cluster_control create-topic "$1" "$2"
+  fi
+}
+
 # start_cluster [kpipe-mock-cluster args...]
 # A control FIFO is always set up (unless the args name their own --control), so that
 # cluster_control works in every test file.
 start_cluster() {
+  if on_kafka; then
+    _start_kafka_topics "$@"
+    return
+  fi
   if [[ -n "${KPIPE_TEST_CLUSTER_PID:-}" ]] && _kpipe_pid_alive "$KPIPE_TEST_CLUSTER_PID"; then
     echo "# start_cluster: a cluster is already running (pid $KPIPE_TEST_CLUSTER_PID)" >&2
     return 1
@@ -167,6 +227,10 @@ stop_cluster() {
 # stderr), 2 when the command could not be delivered.
 cluster_control() {
   local cmd="$*" fifo=${KPIPE_TEST_CLUSTER_CONTROL:-} log=${KPIPE_TEST_CLUSTER_LOG:-}
+  if on_kafka; then
+    echo "# cluster_control: '$cmd' is fault injection, which only the mock has (tag the test mock-only)" >&2
+    return 2
+  fi
   if [[ -z "$cmd" || "$cmd" == *$'\n'* ]]; then
     echo "# cluster_control: want exactly one non-empty command" >&2
     return 2
@@ -222,6 +286,7 @@ stop_blackhole() {
 }
 
 # Tests run in their own bash processes; exporting makes the helpers callable there too.
+export -f on_kafka _start_kafka_topics kafka_create_topic create_topic
 export -f mock_cluster_bin blackhole_script _kpipe_tmpdir _kpipe_pid_alive _kpipe_stop_pid \
   _kpipe_start_background start_cluster stop_cluster cluster_control start_blackhole \
   stop_blackhole
