@@ -78,10 +78,13 @@ resolve_classpath() {
   fi
   local log="$dir/maven.log"
   # shellcheck disable=SC2086  # KPIPE_KAFKA_MAVEN_ARGS is a list of arguments.
-  if ! mvn -B -q -f "$support/pom.xml" ${KPIPE_KAFKA_MAVEN_ARGS:-} dependency:build-classpath \
-    -Dmdep.outputFile="$cp.tmp" -Dmdep.includeScope=runtime >"$log" 2>&1 </dev/null; then
-    echo "kafka.sh: Maven could not fetch Apache Kafka's jars (is Maven Central reachable?); the end of $log:" >&2
-    tail -n 15 "$log" | sed 's/^/  /' >&2
+  if ! mvn -B -q -Dstyle.color=never -f "$support/pom.xml" ${KPIPE_KAFKA_MAVEN_ARGS:-} \
+    dependency:build-classpath -Dmdep.outputFile="$cp.tmp" -Dmdep.includeScope=runtime \
+    >"$log" 2>&1 </dev/null; then
+    echo "kafka.sh: Maven could not fetch Apache Kafka's jars (is Maven Central reachable?); Maven said (all of it in $log):" >&2
+    # Maven's reasons, without its advice on how to re-run it.
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\[ERROR\] .' | grep -v -e 'Re-run Maven' -e 'full stack trace' \
+      -e 'For more information' -e '\[Help 1\] http' | head -n 8 | sed 's/^/  /' >&2
     rm -f "$cp.tmp"
     exit 1
   fi
@@ -209,29 +212,32 @@ EOF
   done
 }
 
+# NAME='VALUE' for the env file: sourced by shells, and readable as it is.
+kv() { printf "%s='%s'\n" "$1" "${2//\'/\'\\\'\'}"; }
+
 write_env() {
   local n=$1 user=$2 password=$3 k i list env="$dir/cluster.env"
   {
     echo "# Written by scripts/kafka.sh start; source it. Test credentials only."
-    printf 'KPIPE_KAFKA_NODES=%q\n' "$n"
-    printf 'KPIPE_KAFKA_VERSION=%q\n' "$(sed -nE 's:.*<kafka.version>(.*)</kafka.version>.*:\1:p' "$support/pom.xml")"
+    kv KPIPE_KAFKA_NODES "$n"
+    kv KPIPE_KAFKA_VERSION "$(sed -nE 's:.*<kafka.version>(.*)</kafka.version>.*:\1:p' "$support/pom.xml")"
     for k in "${!listener_names[@]}"; do
       [[ ${listener_names[$k]} == CONTROLLER ]] && continue
       list=""
       for ((i = 0; i < n; i++)); do list+="${list:+,}127.0.0.1:$(node_port "$i" "$k")"; done
-      printf 'KPIPE_KAFKA_%s=%q\n' "${listener_names[$k]}" "$list"
+      kv "KPIPE_KAFKA_${listener_names[$k]}" "$list"
     done
-    printf 'KPIPE_KAFKA_SASL_USER=%q\n' "$user"
-    printf 'KPIPE_KAFKA_SASL_PASSWORD=%q\n' "$password"
-    printf 'KPIPE_KAFKA_CA=%q\n' "$dir/tls/ca.pem"
-    printf 'KPIPE_KAFKA_CLIENT_CERT=%q\n' "$dir/tls/client.pem"
-    printf 'KPIPE_KAFKA_CLIENT_KEY=%q\n' "$dir/tls/client.key"
-    printf 'KPIPE_KAFKA_CLIENT_KEY_ENCRYPTED=%q\n' "$dir/tls/client-encrypted.key"
-    printf 'KPIPE_KAFKA_CLIENT_P12=%q\n' "$dir/tls/client.p12"
-    printf 'KPIPE_KAFKA_CLIENT_KEY_PASSWORD=%q\n' "$password"
-    printf 'KPIPE_KAFKA_CLASSPATH_FILE=%q\n' "$dir/classpath.txt"
-    printf 'KPIPE_KAFKA_JAVA=%q\n' "$JAVA"
-    printf 'KPIPE_KAFKA_DIR=%q\n' "$dir"
+    kv KPIPE_KAFKA_SASL_USER "$user"
+    kv KPIPE_KAFKA_SASL_PASSWORD "$password"
+    kv KPIPE_KAFKA_CA "$dir/tls/ca.pem"
+    kv KPIPE_KAFKA_CLIENT_CERT "$dir/tls/client.pem"
+    kv KPIPE_KAFKA_CLIENT_KEY "$dir/tls/client.key"
+    kv KPIPE_KAFKA_CLIENT_KEY_ENCRYPTED "$dir/tls/client-encrypted.key"
+    kv KPIPE_KAFKA_CLIENT_P12 "$dir/tls/client.p12"
+    kv KPIPE_KAFKA_CLIENT_KEY_PASSWORD "$password"
+    kv KPIPE_KAFKA_CLASSPATH_FILE "$dir/classpath.txt"
+    kv KPIPE_KAFKA_JAVA "$JAVA"
+    kv KPIPE_KAFKA_DIR "$dir"
   } >"$env.tmp"
   mv "$env.tmp" "$env"
 }
