@@ -22,7 +22,7 @@ ninja -C build kpipe kpipe-mock-cluster >/dev/null
 
 if ((kafka)); then
   # Its own directory and ports, so that it never meets a cluster started by hand or by tests.
-  export KPIPE_KAFKA_DIR="${TMPDIR:-/tmp}/kpipe-demo-kafka" KPIPE_KAFKA_PORT=38092
+  export KPIPE_KAFKA_DIR="${TMPDIR:-/tmp}/kpipe-demo-kafka" KPIPE_KAFKA_PORT=18092
   bash scripts/kafka.sh start >/dev/null
   trap 'bash scripts/kafka.sh stop >/dev/null' EXIT
   # shellcheck disable=SC1091

@@ -13,10 +13,13 @@
 # StorageTool (adding the SCRAM users) and generates a test CA, a broker certificate (SANs
 # 127.0.0.1 and localhost) and a client certificate with OpenSSL.
 #
-# Each node listens on 127.0.0.1 with six listeners, at KPIPE_KAFKA_PORT (default 39092) plus
+# Each node listens on 127.0.0.1 with six listeners, at KPIPE_KAFKA_PORT (default 19092) plus
 # 10 x node index plus:
 #   +0 PLAINTEXT   +1 SASL_PLAINTEXT   +2 SSL   +3 MTLS (SSL, client certificate required)
 #   +4 SASL_SSL    +5 CONTROLLER (KRaft, plaintext)
+# The default base lies below Linux's ephemeral port range (32768-60999), from which the
+# kernel picks the local ports of outgoing connections: a base in that range can be taken by
+# some client's connection (or its TIME-WAIT) and the broker then fails to bind.
 # SASL listeners take PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (Kafka's unsecured
 # JWT validator: any token with "alg":"none" and a "sub" claim).
 #
@@ -32,7 +35,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 support="$repo/tests/support/kafka"
 dir="${KPIPE_KAFKA_DIR:-$repo/.kafka}"
-port_base="${KPIPE_KAFKA_PORT:-39092}"
+port_base="${KPIPE_KAFKA_PORT:-19092}"
 start_timeout="${KPIPE_KAFKA_START_TIMEOUT:-120}"
 listener_names=(PLAINTEXT SASL_PLAINTEXT SSL MTLS SASL_SSL CONTROLLER)
 
@@ -189,6 +192,9 @@ share.coordinator.state.topic.min.isr=$isr
 # Tests form groups often: no 3 s wait for more members before the first rebalance.
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
+# Tests write records with timestamps years old; time-based retention (7 days by default)
+# would delete them mid-run at its next check.
+log.retention.ms=-1
 
 # TLS: PEM stores (no keytool). MTLS is an SSL listener that requires a client certificate.
 ssl.keystore.type=PEM

@@ -79,13 +79,24 @@ int produce_run::execute(const global_options& global, const produce_settings& s
 
 void produce_run::interrupt() {
   // Ctrl-C: stop reading; what was read is still delivered (a transaction is aborted instead).
-  interrupted_ = true;
   stop_input_ = true;
+  // A read waiting on an idle pipe would otherwise hold the run until the writer writes.
+  if (reading_) reading_->cancel();
   if (producer_ && settings_.producer.transactional_id) {
+    if (producer_->commit_decided()) {
+      // Too late to abort: the input had ended and the commit is under way. Say so, and let the
+      // exit status be the commit's.
+      std::cerr << "kpipe: produce: interrupted while the transaction commits; it can no longer "
+                   "be aborted\n";
+      return;
+    }
     producer_->abort("interrupted: the transaction is aborted");
   }
-  std::cerr << "kpipe: produce: interrupted; delivering what was read (Ctrl-C again to quit "
-               "at once)\n";
+  interrupted_ = true;
+  std::cerr << "kpipe: produce: interrupted; "
+            << (settings_.producer.transactional_id ? "aborting the transaction"
+                                                    : "delivering what was read")
+            << " (Ctrl-C again to quit at once)\n";
 }
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -227,8 +238,10 @@ asio::awaitable<bool> produce_run::read_delimited(input_source& source) {
   if (async) {
     saved_flags = ::fcntl(source.fd(), F_GETFL);
     stream.emplace(io_, source.fd());
+    reading_ = &*stream;
   }
   auto restore = [&] {
+    reading_ = nullptr;
     if (stream) {
       stream->release();  // the fd stays open: it belongs to input_source (or is stdin)
       if (saved_flags >= 0) ::fcntl(source.fd(), F_SETFL, saved_flags);
@@ -254,6 +267,7 @@ asio::awaitable<bool> produce_run::read_delimited(input_source& source) {
     if (stream) {
       auto [ec, m] =
           co_await stream->async_read_some(asio::buffer(space.data(), space.size()), use_tuple);
+      if (ec == asio::error::operation_aborted && stop_input_) break;  // interrupt() cancelled it
       if (ec && ec != asio::error::eof) {
         std::cerr << "kpipe: produce: " << source.name() << ": " << ec.message() << '\n';
         first_input_error_ = kpipe::error{error_kind::io, source.name() + ": " + ec.message()};

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +71,8 @@ class produce_run {
   std::uint64_t delivery_errors_shown_ = 0;
   std::optional<kpipe::error> first_input_error_;
   bool stop_input_ = false;
+  // The pipe or terminal being read, while a read may be waiting on it (interrupt() cancels it).
+  boost::asio::posix::stream_descriptor* reading_ = nullptr;
   bool interrupted_ = false;
   std::int64_t chunk_timestamp_ = 0;
 

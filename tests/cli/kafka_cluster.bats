@@ -14,7 +14,7 @@ setup_file() {
   # The 3-node cluster of this file: its own directory and ports, beside the tier's cluster.
   export KAFKA_SH="$BATS_TEST_DIRNAME/../../scripts/kafka.sh"
   export THREE_DIR="$BATS_FILE_TMPDIR/three"
-  export THREE_PORT=47092
+  export THREE_PORT=17092
   KPIPE_KAFKA_DIR="$THREE_DIR" KPIPE_KAFKA_PORT=$THREE_PORT bash "$KAFKA_SH" start --nodes 3 \
     >"$BATS_FILE_TMPDIR/three-start.out" 2>&1 || {
     cat "$BATS_FILE_TMPDIR/three-start.out" >&2
@@ -56,7 +56,7 @@ assert len(parts) == 3 and all(sorted(p["replicas"]) == [1, 2, 3] for p in parts
   for pid in $(cat "$THREE_DIR"/node-*/pid); do
     [[ "$output" == *"$pid"* ]]
   done
-  [[ "$output" == *"KPIPE_KAFKA_SSL='127.0.0.1:47094,127.0.0.1:47104,127.0.0.1:47114'"* ]]
+  [[ "$output" == *"KPIPE_KAFKA_SSL='127.0.0.1:17094,127.0.0.1:17104,127.0.0.1:17114'"* ]]
   # shellcheck disable=SC1091
   local password
   password=$(source "$THREE_DIR/cluster.env" && echo "$KPIPE_KAFKA_SASL_PASSWORD")
@@ -98,7 +98,7 @@ assert len(parts) == 3 and all(sorted(p["replicas"]) == [1, 2, 3] for p in parts
 
 @test "kafka.sh: a start that fails prints the broker's own words and leaves nothing running" {
   # A maximum heap below the initial one: the JVM refuses to start.
-  run -1 env KPIPE_KAFKA_HEAP=16m KPIPE_KAFKA_DIR="$BATS_TEST_TMPDIR/bad" KPIPE_KAFKA_PORT=48092 \
+  run -1 env KPIPE_KAFKA_HEAP=16m KPIPE_KAFKA_DIR="$BATS_TEST_TMPDIR/bad" KPIPE_KAFKA_PORT=16092 \
     bash "$KAFKA_SH" start
   [[ "$output" == *"exited during start-up"* ]]
   [[ "$output" == *"heap"* ]]
@@ -127,4 +127,19 @@ assert len(parts) == 3 and all(sorted(p["replicas"]) == [1, 2, 3] for p in parts
     [[ $status -eq 1 || $status -eq 5 ]]
     [[ "$output" == *"$addr"* ]]
   done
+}
+
+@test "produce to a missing topic: Kafka creates it (auto.create.topics.enable) and keeps every record" {
+  # Kafka 4 answers UNKNOWN_TOPIC_OR_PARTITION while its controller creates the topic; the
+  # producer asks again instead of failing.
+  run -0 kpipe -b "$KPIPE_TEST_BROKERS" produce -t "fresh-$$" <<<$'a\nb\nc'
+  run -0 kpipe -b "$KPIPE_TEST_BROKERS" consume -t "fresh-$$" -e
+  [ "$output" = $'a\nb\nc' ]
+  # consume and metadata never create a topic.
+  run kpipe -b "$KPIPE_TEST_BROKERS" consume -t "absent-$$" -e
+  echo "status $status: $output"
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"absent-$$"* ]]
+  run -0 kpipe -b "$KPIPE_TEST_BROKERS" metadata --format json
+  [[ "$output" != *"absent-$$"* ]]
 }

@@ -9,7 +9,7 @@ setup() {
   KAFKA_SH="$BATS_TEST_DIRNAME/../../scripts/kafka.sh"
   # A directory of its own, so that nothing here touches a cluster that is running.
   export KPIPE_KAFKA_DIR="$BATS_TEST_TMPDIR/kafka"
-  export KPIPE_KAFKA_PORT=46092
+  export KPIPE_KAFKA_PORT=15092
 }
 
 # A PATH with every program of /usr/bin but java (Debian's /bin is /usr/bin).

@@ -136,20 +136,12 @@ asio::awaitable<status> producer::start() {
   // initializer_list's array into a coroutine frame ("array used as initializer").
   std::vector<std::string> topics(1, topic_);
   auto metadata = co_await cluster_.fetch_metadata(topics, options_.allow_auto_create_topic);
-  // A topic that the broker creates for this request is reported missing (Kafka 4 in KRaft
-  // mode answers UNKNOWN_TOPIC_OR_PARTITION while the controller creates it) or as
-  // LEADER_NOT_AVAILABLE until its partitions have leaders: ask again for a while. A broker
-  // that does not create topics answers UNKNOWN_TOPIC_OR_PARTITION for good, so that answer is
-  // only waited out for a few seconds.
   const auto started = std::chrono::steady_clock::now();
-  const auto creation_window = std::min<std::chrono::milliseconds>(options_.request_timeout,
-                                                                   std::chrono::seconds(5));
   auto being_created = [&](const protocol::metadata::response& m) {
-    auto error_code = topic_error(m);
-    auto waited = std::chrono::steady_clock::now() - started;
-    if (!options_.allow_auto_create_topic) return false;
-    if (error_code == code::leader_not_available) return waited < options_.request_timeout;
-    return error_code == code::unknown_topic_or_partition && waited < creation_window;
+    return topic_creation_pending(
+        topic_error(m), options_.allow_auto_create_topic, options_.request_timeout,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              started));
   };
   while (metadata && being_created(metadata.value())) {
     asio::steady_timer pause(executor_, options_.retry_backoff);
@@ -700,6 +692,7 @@ asio::awaitable<status> producer::finish(bool commit) {
     bool fenced = fatal_ && fatal_->message.find("PRODUCER_FENCED") != std::string::npos;
     if (any_added && !fenced) {
       bool committing = commit && !fatal_ && stats_.records_failed == 0;
+      commit_decided_ = committing;
       auto ended = co_await end_transaction(committing);
       if (!ended) {
         result = ended.error();

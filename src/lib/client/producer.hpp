@@ -161,6 +161,9 @@ class producer {
   // Stops sending: buffered and queued batches fail as "aborted" (for Ctrl-C, where flush() is
   // not wanted); batches in flight still get their answer.
   void abort(const std::string& why);
+  // True once finish() has decided to commit the transaction (EndTxn with commit is on its way):
+  // from then on abort() can no longer undo it.
+  bool commit_decided() const { return commit_decided_; }
 
   const producer_stats& stats() const { return stats_; }
 
@@ -243,6 +246,7 @@ class producer {
   bool add_partitions_running_ = false;
   std::optional<std::int32_t> coordinator_;
   std::optional<kpipe::error> fatal_;  // the producer cannot go on (fenced, aborted)
+  bool commit_decided_ = false;
   bool aborted_ = false;
   bool stopping_ = false;
 

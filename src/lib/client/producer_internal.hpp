@@ -5,6 +5,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -44,6 +46,21 @@ inline bool leader_may_have_moved(std::int16_t c) {
   return c == code::unknown_topic_or_partition || c == code::leader_not_available ||
          c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
          c == code::unknown_leader_epoch;
+}
+
+// Whether a topic's Metadata error means "being created, ask again" after `waited`. A broker
+// that creates the topic for this request reports it missing (Kafka 4 in KRaft mode answers
+// UNKNOWN_TOPIC_OR_PARTITION while the controller creates it) or LEADER_NOT_AVAILABLE until its
+// partitions have leaders. A broker that does not create topics answers
+// UNKNOWN_TOPIC_OR_PARTITION for good, so that answer is only waited out for a few seconds.
+inline bool topic_creation_pending(std::int16_t error_code, bool allow_auto_create,
+                                   std::chrono::milliseconds request_timeout,
+                                   std::chrono::milliseconds waited) {
+  if (!allow_auto_create) return false;
+  if (error_code == code::leader_not_available) return waited < request_timeout;
+  constexpr std::chrono::milliseconds creation_window{5'000};
+  return error_code == code::unknown_topic_or_partition &&
+         waited < std::min(request_timeout, creation_window);
 }
 
 inline bool coordinator_retriable(std::int16_t c) {
