@@ -140,6 +140,11 @@ std::string_view error_name(std::int16_t code) noexcept;
 // Whether Kafka's client retries `code`; false for a code Kafka does not define.
 bool is_retriable(std::int16_t code) noexcept;
 
+// Every code by name (Kafka's name in lower case), so that code says
+// errc::not_leader_or_follower rather than 6; as franz-go's kerr.
+namespace errc {
+""" + "".join(f"inline constexpr std::int16_t {e.name.lower()} = {e.code};\n" for e in errors) + """}  // namespace errc
+
 }  // namespace kpipe::protocol
 """
 

@@ -15,8 +15,8 @@ TEST(TopicCreationPending, KafkaFourReportsATopicBeingCreatedAsUnknownForAMoment
   EXPECT_TRUE(topic_creation_pending(code::unknown_topic_or_partition, true, milliseconds(30'000),
                                      milliseconds(4'999)));
   // A broker that never creates topics: give up after the window, not the whole timeout.
-  EXPECT_FALSE(topic_creation_pending(code::unknown_topic_or_partition, true,
-                                      milliseconds(30'000), milliseconds(5'000)));
+  EXPECT_FALSE(topic_creation_pending(code::unknown_topic_or_partition, true, milliseconds(30'000),
+                                      milliseconds(5'000)));
   // A timeout shorter than the window bounds it.
   EXPECT_FALSE(topic_creation_pending(code::unknown_topic_or_partition, true, milliseconds(1'000),
                                       milliseconds(1'000)));
@@ -30,8 +30,8 @@ TEST(TopicCreationPending, LeaderNotAvailableIsWaitedOutForTheRequestTimeout) {
 }
 
 TEST(TopicCreationPending, NeverWithoutAutoCreationOrForOtherAnswers) {
-  EXPECT_FALSE(topic_creation_pending(code::unknown_topic_or_partition, false,
-                                      milliseconds(30'000), milliseconds(0)));
+  EXPECT_FALSE(topic_creation_pending(code::unknown_topic_or_partition, false, milliseconds(30'000),
+                                      milliseconds(0)));
   EXPECT_FALSE(topic_creation_pending(code::leader_not_available, false, milliseconds(30'000),
                                       milliseconds(0)));
   EXPECT_FALSE(topic_creation_pending(0, true, milliseconds(30'000), milliseconds(0)));
