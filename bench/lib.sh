@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What bench/produce_vs_kcat.sh and bench/consume_vs_kcat.sh share: their settings, checks, a
-# temporary directory, the reference cluster and the input lines. Sourced, after the script sets
-# bench_name (for messages and the directory's name); `set -euo pipefail` is the script's.
+# What bench/produce_vs_kcat.sh, bench/consume_vs_kcat.sh and bench/kafka_vs_peers.sh share:
+# their settings, checks, a temporary directory, the reference cluster and the input lines.
+# Sourced, after the script sets bench_name (for messages and the directory's name), and
+# bench_needs_mock=0 if it does not use the mock cluster; `set -euo pipefail` is the script's.
 
 build_dir=${KPIPE_BUILD_DIR:-./build}
 runs=${KPIPE_BENCH_RUNS:-5}
@@ -19,7 +20,9 @@ die() {
 }
 
 [[ -x $kpipe ]] || die "no kpipe at $kpipe (set KPIPE_BUILD_DIR; build target kpipe)"
-[[ -x $mock ]] || die "no mock cluster at $mock (build target kpipe-mock-cluster)"
+if [[ ${bench_needs_mock:-1} == 1 ]]; then
+  [[ -x $mock ]] || die "no mock cluster at $mock (build target kpipe-mock-cluster)"
+fi
 command -v kcat >/dev/null || die "kcat is not installed"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is needed for CPU time and peak RSS (apt install time)"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "KPIPE_BENCH_RUNS must be a positive integer"

@@ -25,6 +25,8 @@ packages=(
   zstd
   # the zsh completion's syntax check; tshark's Kafka dissector, an independent decoder
   zsh tshark
+  # benchmarks: GNU time (peak RSS, CPU of each client run)
+  time
 )
 
 missing=()
