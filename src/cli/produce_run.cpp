@@ -28,7 +28,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t tee_flush_bytes = 1 << 20;
+constexpr std::size_t dry_run_flush_bytes = 1 << 20;
 constexpr std::uint64_t max_delivery_errors_shown = 10;
 
 record::bytes_view as_bytes(std::string_view s) {
@@ -394,7 +394,7 @@ produce_run::step produce_run::offer(std::string_view text, std::uint64_t tag) {
     view.value = r.value;
     view.headers = r.headers;
     append_envelope(out_, view, envelope_options{});
-    if (out_.size() >= tee_flush_bytes) {
+    if (out_.size() >= dry_run_flush_bytes) {
       write_stdout(out_);
       out_.clear();
     }
@@ -491,8 +491,10 @@ void produce_run::write_tee(const client::delivery& d) {
       tee_format_->append(out_, view);
     }
   }
-  if (out_.size() >= tee_flush_bytes) {
-    // A closed stdout ends the tee, not the delivery: input stops, what was read goes out.
+  // Written as each batch is acknowledged (one write a batch, not a record), so that a pipeline
+  // follows the deliveries as they happen. A closed stdout ends the tee, not the delivery:
+  // input stops, what was read goes out.
+  if (!out_.empty()) {
     if (!write_stdout(out_)) stop_input_ = true;
     out_.clear();
   }
