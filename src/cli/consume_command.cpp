@@ -84,6 +84,8 @@ class consume_run {
   std::optional<client::group_member> member_;
   std::vector<std::string> topics_;  // as named, without repeats
   std::map<std::string, std::map<std::int32_t, std::int32_t>> leaders_;  // topic -> p -> leader
+  // Topic ids (Metadata v10+; all zeros before), for Fetch v13+ (KIP-516).
+  std::map<std::string, protocol::uuid> topic_ids_;
   std::optional<record_format> format_;
   record_filter filter_;
   envelope_options envelope_;
@@ -238,6 +240,7 @@ asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positi
     position.topic = topic;
     position.partition = p;
     if (auto l = leaders.find(p); l != leaders.end()) position.leader = l->second;
+    if (auto id = topic_ids_.find(topic); id != topic_ids_.end()) position.topic_id = id->second;
     if (group_mode_ && has_committed) {
       // A group goes on where it left off; -o only says where partitions without a commit start.
       position.offset = std::clamp(c->second.offset, bounds.earliest, bounds.latest);
@@ -456,6 +459,7 @@ asio::awaitable<int> consume_run::run() {
       }
     }
     leaders_[topic] = std::move(leaders).value();
+    topic_ids_[topic] = client::topic_id_of(metadata.value(), topic);
   }
 
   client::fetcher_options fetch_options;

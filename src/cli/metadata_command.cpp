@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/cluster.hpp"
+#include "client/sent_versions.hpp"
 #include "event_loop.hpp"
 #include "exit_codes.hpp"
 #include "format/table.hpp"
@@ -75,13 +76,15 @@ std::vector<std::int16_t> api_keys_of(const broker_api_versions& broker) {
   return keys;
 }
 
-std::optional<std::int16_t> common_version(const protocol::api_info* ours,
-                                           const net::version_range* theirs) {
+// The version kpipe sends: the highest that both sides support, lowered where kpipe's client
+// code stops below its protocol table (client/sent_versions.hpp).
+std::optional<std::int16_t> used_version(const protocol::api_info* ours,
+                                         const net::version_range* theirs) {
   if (!ours || !theirs) return std::nullopt;
   auto high = std::min(ours->max_version, theirs->max);
   auto low = std::max(ours->min_version, theirs->min);
   if (high < low) return std::nullopt;
-  return high;
+  return client::sent_version(ours->key, high);
 }
 
 int exit_code_of(const metadata_report& report, const metadata_options& options) {
@@ -210,7 +213,7 @@ std::string render_metadata_text(const metadata_report& report) {
       const auto* ours = protocol::find_api(key);
       auto it = b.ranges.find(key);
       const net::version_range* theirs = it == b.ranges.end() ? nullptr : &it->second;
-      auto used = common_version(ours, theirs);
+      auto used = used_version(ours, theirs);
       apis.add({std::to_string(key), ours ? std::string(ours->name) : "?",
                 theirs ? range_text(theirs->min, theirs->max) : "-",
                 ours ? range_text(ours->min_version, ours->max_version) : "-",
@@ -270,7 +273,7 @@ std::string render_metadata_json(const metadata_report& report) {
         const auto* ours = protocol::find_api(key);
         auto it = b.ranges.find(key);
         const net::version_range* theirs = it == b.ranges.end() ? nullptr : &it->second;
-        auto used = common_version(ours, theirs);
+        auto used = used_version(ours, theirs);
         apis.push_back({{"key", key},
                         {"name", ours ? json(ours->name) : json(nullptr)},
                         {"broker_min", theirs ? json(theirs->min) : json(nullptr)},

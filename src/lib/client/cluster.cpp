@@ -74,6 +74,18 @@ asio::awaitable<result<std::shared_ptr<net::connection>>> cluster::connection_to
   co_return conn;
 }
 
+protocol::uuid topic_id_of(const protocol::metadata::response& metadata, const std::string& topic) {
+  for (const auto& t : metadata.topics) {
+    if (t.name && *t.name == topic) return t.topic_id;
+  }
+  return {};
+}
+
+void cluster::add_broker(std::int32_t node_id, net::broker_address address) {
+  // The metadata's address wins: an answer's endpoint only fills a gap.
+  brokers_.emplace(node_id, std::move(address));
+}
+
 void cluster::close() {
   if (bootstrap_connection_) bootstrap_connection_->close();
   for (auto& [id, conn] : by_node_) conn->close();

@@ -36,6 +36,13 @@ class cluster {
   // The connection to a broker of the last metadata snapshot, opened when needed.
   asio::awaitable<result<std::shared_ptr<net::connection>>> connection_to(std::int32_t node_id);
 
+  // A broker's address learnt from an answer other than Metadata (Fetch v16+ names a partition's
+  // new leader and its endpoint, KIP-951): kept unless the metadata already has that node, until
+  // the next metadata snapshot replaces them all.
+  void add_broker(std::int32_t node_id, net::broker_address address);
+  // Whether connection_to(node_id) knows where to connect.
+  bool knows_broker(std::int32_t node_id) const { return brokers_.count(node_id) > 0; }
+
   // A connection to any broker: an open one, or the first bootstrap broker that answers.
   asio::awaitable<result<std::shared_ptr<net::connection>>> any_connection();
 
@@ -50,5 +57,9 @@ class cluster {
   std::shared_ptr<net::connection> bootstrap_connection_;
   std::int16_t metadata_version_ = 0;
 };
+
+// A topic's id in a metadata answer (KIP-516, Metadata v10+); all zeros when the topic is not
+// there or the answer is older.
+protocol::uuid topic_id_of(const protocol::metadata::response& metadata, const std::string& topic);
 
 }  // namespace kpipe::client

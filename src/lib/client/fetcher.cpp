@@ -17,19 +17,54 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// Fetch v13+ names topics by id (KIP-516), which brokers without topic ids cannot serve.
-constexpr std::int16_t fetch_max_version = 12;
 constexpr std::size_t max_ready_answers = 4;
 
-bool leader_may_have_moved(std::int16_t code) {
-  return code == 3 || code == 5 || code == 6 || code == 74 || code == 75 || code == 100;
+namespace code {
+constexpr std::int16_t offset_out_of_range = 1;
+constexpr std::int16_t not_leader_or_follower = 6;
+constexpr std::int16_t topic_authorization_failed = 29;
+constexpr std::int16_t fenced_leader_epoch = 74;
+}  // namespace code
+
+// Errors after which the metadata may name another leader (or, from Fetch v13 on, another topic
+// id: UNKNOWN_TOPIC_ID 100 while a broker does not know the id yet, INCONSISTENT_TOPIC_ID 103
+// after the topic was created again under the same name).
+bool leader_may_have_moved(std::int16_t c) {
+  return c == 3 || c == 5 || c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
+         c == 75 || c == 100 || c == 103;
+}
+
+bool known_id(const protocol::uuid& id) {
+  return std::any_of(id.begin(), id.end(), [](std::uint8_t b) { return b != 0; });
 }
 
 std::string partition_name(const std::string& topic, std::int32_t partition) {
   return "partition " + std::to_string(partition) + " of " + topic;
 }
 
+// The table's entry for a topic of an answer read at `version`: by name up to v12, by id from
+// v13 on (KIP-516). A few topics per answer: a linear search over the table is enough.
+fetch_table::iterator find_topic(fetch_table& table, std::int16_t version,
+                                 const protocol::fetch::response::able_topic_response& topic) {
+  if (version < 13) return table.find(topic.topic);
+  if (!known_id(topic.topic_id)) return table.end();
+  return std::find_if(table.begin(), table.end(),
+                      [&](const auto& entry) { return entry.second.id == topic.topic_id; });
+}
+
 }  // namespace
+
+std::int16_t fetch_version_for(std::int16_t negotiated, const fetch_table& table,
+                               const partitions_by_topic& asked) {
+  std::int16_t version = std::min(negotiated, fetch_max_version);
+  for (const auto& [topic, partitions] : asked) {
+    auto t = table.find(topic);
+    if (t != table.end() && !known_id(t->second.id)) {
+      version = std::min(version, fetch_max_version_by_name);
+    }
+  }
+  return version;
+}
 
 protocol::fetch::request build_fetch_request(const fetch_table& table,
                                              const partitions_by_topic& asked,
@@ -42,14 +77,19 @@ protocol::fetch::request build_fetch_request(const fetch_table& table,
   request.isolation_level = options.read_committed ? 1 : 0;
   request.session_id = 0;
   request.session_epoch = -1;  // no fetch session (KIP-227): every fetch is a full one
+  // replica_id (v0-14) and replica_state (v15+, KIP-903) stay -1: a consumer. The followers'
+  // fields of each partition, replica_directory_id (v17, KIP-853) and high_watermark (v18,
+  // KIP-1166), keep their defaults, which are not written.
   for (const auto& [topic, partitions] : asked) {
     auto t = table.find(topic);
     if (t == table.end()) continue;
     protocol::fetch::request::topic_data data;
     data.topic = topic;
+    data.topic_id = t->second.id;
+    const auto& states = t->second.partitions;
     for (auto p : partitions) {
-      auto s = t->second.find(p);
-      if (s == t->second.end()) continue;
+      auto s = states.find(p);
+      if (s == states.end()) continue;
       protocol::fetch::request::partition_data d;
       d.partition = p;
       d.fetch_offset = s->second.offset;
@@ -61,7 +101,7 @@ protocol::fetch::request build_fetch_request(const fetch_table& table,
   return request;
 }
 
-result<fetched> decode_fetch_response(std::int32_t node,
+result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
                                       std::shared_ptr<const protocol::fetch::response> response,
                                       fetch_table& table, const fetcher_options& options,
                                       fetch_decode_effects& effects) {
@@ -78,20 +118,37 @@ result<fetched> decode_fetch_response(std::int32_t node,
       std::max<std::size_t>(record::default_max_decompressed_bytes,
                             static_cast<std::size_t>(effects.partition_max_bytes) * 4);
   for (const auto& topic : response->responses) {
-    auto t = table.find(topic.topic);
+    auto t = find_topic(table, version, topic);
     if (t == table.end()) continue;
-    auto& states = t->second;
+    auto& states = t->second.partitions;
     for (const auto& p : topic.partitions) {
       auto it = states.find(p.partition_index);
       if (it == states.end()) continue;
       auto& state = it->second;
       if (p.error_code != 0) {
+        // KIP-951 (v16+): the answer names the partition's current leader and its endpoint, so
+        // the fetch goes there without a Metadata round trip. Only a leader newer than the last
+        // one named is taken; otherwise the metadata decides.
+        const auto& hint = p.current_leader;
+        bool moved = p.error_code == code::not_leader_or_follower ||
+                     p.error_code == code::fenced_leader_epoch;
+        if (moved && hint.leader_id >= 0 && hint.leader_id != node &&
+            hint.leader_epoch > state.leader_epoch) {
+          state.leader = hint.leader_id;
+          state.leader_epoch = hint.leader_epoch;
+          fetch_new_leader named{hint.leader_id, {}, 0};
+          for (const auto& e : response->node_endpoints) {
+            if (e.node_id == hint.leader_id) named = fetch_new_leader{e.node_id, e.host, e.port};
+          }
+          effects.new_leaders.push_back(std::move(named));
+          continue;
+        }
         if (leader_may_have_moved(p.error_code)) {
           state.leader = -1;
           effects.need_refresh = true;
           continue;
         }
-        if (p.error_code == 1 && p.log_start_offset >= 0) {  // OFFSET_OUT_OF_RANGE
+        if (p.error_code == code::offset_out_of_range && p.log_start_offset >= 0) {
           effects.warnings.push_back(partition_name(t->first, p.partition_index) + ": offset " +
                                      std::to_string(state.offset) +
                                      " is out of range; continuing at " +
@@ -99,10 +156,10 @@ result<fetched> decode_fetch_response(std::int32_t node,
           state.offset = p.log_start_offset;
           continue;
         }
-        return kpipe::error{p.error_code == 29 ? error_kind::auth : error_kind::kafka,
-                            "Fetch of " + partition_name(t->first, p.partition_index) +
-                                " from broker " + std::to_string(node) + ": " +
-                                std::string(protocol::error_name(p.error_code))};
+        return kpipe::error{
+            p.error_code == code::topic_authorization_failed ? error_kind::auth : error_kind::kafka,
+            "Fetch of " + partition_name(t->first, p.partition_index) + " from broker " +
+                std::to_string(node) + ": " + std::string(protocol::error_name(p.error_code))};
       }
       if (!p.records || p.records->empty()) continue;
       auto read_result = record::read_batches(*p.records, read);
@@ -157,8 +214,8 @@ void fetcher::spawn(asio::awaitable<void> work) {
 fetch_partition_state* fetcher::find(const std::string& topic, std::int32_t partition) {
   auto t = partitions_.find(topic);
   if (t == partitions_.end()) return nullptr;
-  auto p = t->second.find(partition);
-  return p == t->second.end() ? nullptr : &p->second;
+  auto p = t->second.partitions.find(partition);
+  return p == t->second.partitions.end() ? nullptr : &p->second;
 }
 
 void fetcher::assign(std::vector<fetch_position> positions) {
@@ -169,15 +226,26 @@ void fetcher::assign(std::vector<fetch_position> positions) {
     s.offset = p.offset;
     s.stop = p.stop;
     s.leader = p.leader;
-    if (auto* old = find(p.topic, p.partition); old && old->leader >= 0) s.leader = old->leader;
-    next[p.topic][p.partition] = s;
+    if (auto* old = find(p.topic, p.partition); old && old->leader >= 0) {
+      s.leader = old->leader;
+      s.leader_epoch = old->leader_epoch;
+    }
+    auto& topic = next[p.topic];
+    topic.partitions[p.partition] = s;
+    if (known_id(p.topic_id)) {
+      topic.id = p.topic_id;
+    } else if (auto old = partitions_.find(p.topic); old != partitions_.end()) {
+      topic.id = old->second.id;  // learnt from a metadata refresh
+    }
   }
   partitions_ = std::move(next);
   ready_.clear();
   busy_nodes_.clear();
   need_refresh_ = false;
-  for (const auto& [topic, states] : partitions_) {
-    for (const auto& [partition, state] : states) need_refresh_ = need_refresh_ || state.leader < 0;
+  for (const auto& [topic, t] : partitions_) {
+    for (const auto& [partition, state] : t.partitions) {
+      need_refresh_ = need_refresh_ || state.leader < 0;
+    }
   }
   wake_.cancel();
 }
@@ -186,8 +254,8 @@ bool fetcher::done() const {
   // Positions move when an answer is decoded, before the caller took it: answers still queued
   // are not done.
   if (partitions_.empty() || !ready_.empty()) return false;
-  for (const auto& [topic, states] : partitions_) {
-    for (const auto& [partition, state] : states) {
+  for (const auto& [topic, t] : partitions_) {
+    for (const auto& [partition, state] : t.partitions) {
       if (!state.stop || state.offset < *state.stop) return false;
     }
   }
@@ -198,8 +266,8 @@ std::optional<std::int64_t> fetcher::position(const std::string& topic,
                                               std::int32_t partition) const {
   auto t = partitions_.find(topic);
   if (t == partitions_.end()) return std::nullopt;
-  auto p = t->second.find(partition);
-  if (p == t->second.end()) return std::nullopt;
+  auto p = t->second.partitions.find(partition);
+  if (p == t->second.partitions.end()) return std::nullopt;
   return p->second.offset;
 }
 
@@ -218,8 +286,8 @@ void fetcher::start_fetches() {
   }
   if (ready_.size() >= max_ready_answers) return;
   std::map<std::int32_t, partitions_by_topic> by_node;
-  for (const auto& [topic, states] : partitions_) {
-    for (const auto& [partition, state] : states) {
+  for (const auto& [topic, t] : partitions_) {
+    for (const auto& [partition, state] : t.partitions) {
       if (state.in_flight || state.leader < 0) continue;
       if (state.stop && state.offset >= *state.stop) continue;
       by_node[state.leader][topic].push_back(partition);
@@ -228,7 +296,7 @@ void fetcher::start_fetches() {
   for (auto& [node, asked] : by_node) {
     if (!busy_nodes_.insert(node).second) continue;
     for (const auto& [topic, partitions] : asked) {
-      auto& states = partitions_.find(topic)->second;
+      auto& states = partitions_.find(topic)->second.partitions;
       for (auto p : partitions) states[p].in_flight = true;
     }
     spawn(fetch_from(node, std::move(asked)));
@@ -264,7 +332,7 @@ asio::awaitable<void> fetcher::refresh_leaders() {
   }
   looked_up_leaders_ = true;
   std::vector<std::string> topics;
-  for (const auto& [topic, states] : partitions_) topics.push_back(topic);
+  for (const auto& [topic, t] : partitions_) topics.push_back(topic);
   auto metadata = co_await cluster_.fetch_metadata(topics);
   if (!*alive) co_return;
   refreshing_ = false;
@@ -274,12 +342,17 @@ asio::awaitable<void> fetcher::refresh_leaders() {
     need_refresh_ = false;
     for (const auto& t : metadata->topics) {
       if (!t.name) continue;
-      auto states = partitions_.find(*t.name);
-      if (states == partitions_.end()) continue;
+      auto found = partitions_.find(*t.name);
+      if (found == partitions_.end()) continue;
+      // A new id when the topic was created again (INCONSISTENT_TOPIC_ID); zeros before
+      // Metadata v10, which keep the id known so far.
+      if (known_id(t.topic_id)) found->second.id = t.topic_id;
+      auto& states = found->second.partitions;
       for (const auto& p : t.partitions) {
-        auto it = states->second.find(p.partition_index);
-        if (it == states->second.end()) continue;
+        auto it = states.find(p.partition_index);
+        if (it == states.end()) continue;
         it->second.leader = p.leader_id;
+        it->second.leader_epoch = p.leader_epoch;
         if (p.leader_id < 0) need_refresh_ = true;
       }
     }
@@ -318,8 +391,8 @@ asio::awaitable<void> fetcher::fetch_from(std::int32_t node, partitions_by_topic
     co_return;
   }
   auto version = conn.value()->version_for(protocol::api_key::fetch);
-  if (version) version = std::min(*version, fetch_max_version);
-  if (!version || (options_.read_committed && *version < 4)) {
+  if (version) version = fetch_version_for(*version, partitions_, asked);
+  if (!version || (options_.read_committed && *version < fetch_min_version)) {
     finish(kpipe::error{error_kind::protocol,
                         conn.value()->name() + " does not support Fetch v4 (Kafka 0.11)"});
     co_return;
@@ -337,10 +410,25 @@ asio::awaitable<void> fetcher::fetch_from(std::int32_t node, partitions_by_topic
     co_return;
   }
   auto owned = std::make_shared<const protocol::fetch::response>(std::move(response).value());
-  fetch_decode_effects effects{false, options_.partition_max_bytes, {}};
-  auto decoded = decode_fetch_response(node, owned, partitions_, options_, effects);
+  fetch_decode_effects effects;
+  effects.partition_max_bytes = options_.partition_max_bytes;
+  auto decoded = decode_fetch_response(node, *version, owned, partitions_, options_, effects);
   options_.partition_max_bytes = effects.partition_max_bytes;
   if (effects.need_refresh) need_refresh_ = true;
+  for (const auto& named : effects.new_leaders) {
+    if (!named.host.empty() && named.port > 0 && named.port <= 65535) {
+      cluster_.add_broker(named.node_id,
+                          net::broker_address{named.host, static_cast<std::uint16_t>(named.port)});
+    }
+    if (cluster_.knows_broker(named.node_id)) continue;
+    // Named without an address the cluster knows: the metadata decides after all.
+    for (auto& [topic, t] : partitions_) {
+      for (auto& [partition, state] : t.partitions) {
+        if (state.leader == named.node_id) state.leader = -1;
+      }
+    }
+    need_refresh_ = true;
+  }
   if (on_warning) {
     for (const auto& w : effects.warnings) on_warning(w);
   }

@@ -10,11 +10,21 @@
 // control batches skipped unless asked for. Positions move past everything read, markers
 // included, so a stop offset at the end of the log is always reached.
 //
-// Per-partition errors: NOT_LEADER / UNKNOWN_TOPIC refresh the metadata and retry;
-// OFFSET_OUT_OF_RANGE moves to the earliest offset (with a warning). Others end the fetch.
+// Per-partition errors: NOT_LEADER / UNKNOWN_TOPIC, and UNKNOWN_TOPIC_ID / INCONSISTENT_TOPIC_ID
+// from v13 on, refresh the metadata (leaders and topic ids) and retry, unless the answer names
+// the new leader (KIP-951); OFFSET_OUT_OF_RANGE moves to the earliest offset (with a warning).
+// Others end the fetch.
 //
-// State is kept per topic, then per partition: decoding an answer looks a topic name up once
-// per topic of the answer and a partition once per partition, never anything per record.
+// Versions: up to v18 (v4+ for read_committed, Kafka 0.11). v13+ names topics by id (KIP-516):
+// a request where some topic's id is not known (Metadata before v10) is sent at v12. v15 moves
+// the replica id into a tagged replica_state (KIP-903), v17 adds the replica's directory id
+// (KIP-853) and v18 its high watermark (KIP-1166): followers' fields, left at their defaults by a
+// consumer, so not written. v16 answers name the current leader of a partition that moved and
+// its endpoint (KIP-951).
+//
+// State is kept per topic, then per partition: decoding an answer looks a topic (by name, or by
+// id from v13 on) up once per topic of the answer and a partition once per partition, never
+// anything per record.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -31,6 +41,7 @@
 #include <vector>
 
 #include "client/cluster.hpp"
+#include "protocol/types.hpp"
 #include "record/record_batch.hpp"
 #include "util/result.hpp"
 
@@ -40,6 +51,12 @@ struct response;
 }  // namespace kpipe::protocol::fetch
 
 namespace kpipe::client {
+
+// The versions of Fetch the fetcher sends: v4 brings read_committed (KIP-98); the newest
+// version that names topics by name is v12.
+inline constexpr std::int16_t fetch_min_version = 4;
+inline constexpr std::int16_t fetch_max_version = 18;
+inline constexpr std::int16_t fetch_max_version_by_name = 12;
 
 struct fetcher_options {
   std::chrono::milliseconds max_wait{500};
@@ -59,6 +76,9 @@ struct fetch_position {
   // The leader as the caller's metadata has it (-1: unknown, the fetcher asks): saves a
   // Metadata round trip before the first fetch.
   std::int32_t leader = -1;
+  // The topic's id as the caller's metadata has it (Metadata v10+; all zeros: unknown, and
+  // fetches of the topic stay at v12 until a metadata refresh brings it).
+  protocol::uuid topic_id{};
 };
 
 // The records of one partition from one answer.
@@ -81,36 +101,61 @@ struct fetch_partition_state {
   std::int64_t offset = 0;
   std::optional<std::int64_t> stop;
   std::int32_t leader = -1;
+  // The epoch of the leader named by an answer (KIP-951), -1 when none: a later answer's hint
+  // is taken only when newer, so that two stale brokers cannot send the fetcher back and forth.
+  std::int32_t leader_epoch = -1;
   bool in_flight = false;
 };
 
-// Topic -> partition -> state. std::less<> so that a topic name from an answer is looked up
-// without building a std::string.
-using fetch_table =
-    std::map<std::string, std::map<std::int32_t, fetch_partition_state>, std::less<>>;
+// One topic: its id (KIP-516; all zeros while unknown) and its partitions.
+struct fetch_topic_state {
+  protocol::uuid id{};
+  std::map<std::int32_t, fetch_partition_state> partitions;
+};
+
+// Topic name -> state. std::less<> so that a topic name from an answer is looked up without
+// building a std::string.
+using fetch_table = std::map<std::string, fetch_topic_state, std::less<>>;
 // Topic -> partitions (of one request).
 using partitions_by_topic = std::map<std::string, std::vector<std::int32_t>>;
 
 // The pure halves of one fetch, public for the unit tests.
 //
+// The version to send `asked` at, given the highest one both sides support (`negotiated`): at
+// most fetch_max_version, and at most v12 when a topic of the request has no known id.
+std::int16_t fetch_version_for(std::int16_t negotiated, const fetch_table& table,
+                               const partitions_by_topic& asked);
+
 // The Fetch request for `asked` at the positions in `table`: one topic entry per topic, in name
-// order, its partitions in the order given.
+// order, its partitions in the order given. Each topic carries its name and its id; the version
+// it is encoded at writes one of them (the id from v13 on).
 protocol::fetch::request build_fetch_request(const fetch_table& table,
                                              const partitions_by_topic& asked,
                                              const fetcher_options& options);
 
-// What decoding an answer changes besides the positions in the table.
+// A broker that an answer named as a partition's new leader (Fetch v16+, KIP-951), with its
+// address when the answer gave one (host empty otherwise).
+struct fetch_new_leader {
+  std::int32_t node_id = -1;
+  std::string host;
+  std::int32_t port = 0;
+};
+
+// What decoding an answer changes besides the positions (and leaders) in the table.
 struct fetch_decode_effects {
   bool need_refresh = false;             // a partition's leader moved: refresh the metadata
   std::int32_t partition_max_bytes = 0;  // in/out: doubled when one batch did not fit (pre KIP-74)
   std::vector<std::string> warnings;     // OFFSET_OUT_OF_RANGE moves
+  // Brokers named as new leaders (KIP-951): the table's partitions already point at them.
+  std::vector<fetch_new_leader> new_leaders;
 };
 
-// Decodes a Fetch answer from broker `node`: records of partitions in `table` (others, and
-// topics not in it, are ignored), positions moved; the answer's batches view `response`, which
-// the result owns. Errors end the fetch (a top-level error, a partition error other than those
-// listed in the file comment, a batch that does not decode).
-result<fetched> decode_fetch_response(std::int32_t node,
+// Decodes a Fetch answer from broker `node`, read at `version`: records of partitions in `table`
+// (others, and topics not in it, are ignored), positions moved; topics are matched by name up to
+// v12 and by id from v13 on. The answer's batches view `response`, which the result owns. Errors
+// end the fetch (a top-level error, a partition error other than those listed in the file
+// comment, a batch that does not decode).
+result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
                                       std::shared_ptr<const protocol::fetch::response> response,
                                       fetch_table& table, const fetcher_options& options,
                                       fetch_decode_effects& effects);

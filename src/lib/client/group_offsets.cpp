@@ -17,11 +17,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// OffsetFetch v8+ and OffsetCommit v10 change shape (groups, topic ids); the versions below
-// carry the same facts and every broker since 2.x accepts them.
-constexpr std::int16_t offset_fetch_max_version = 7;
-constexpr std::int16_t offset_commit_max_version = 9;
-
 bool coordinator_error(std::int16_t code) { return code == 14 || code == 15 || code == 16; }
 
 error kafka_error(const std::string& what, std::int16_t code) {
@@ -70,10 +65,67 @@ asio::awaitable<result<std::int32_t>> find_group_coordinator(cluster& cluster,
   co_return last;
 }
 
+protocol::offset_fetch::request build_offset_fetch_request(
+    const std::string& group, const std::string& topic, const std::vector<std::int32_t>& partitions,
+    std::int16_t version) {
+  namespace of = protocol::offset_fetch;
+  of::request request;
+  if (version < 8) {
+    request.group_id = group;
+    of::request::topic t;
+    t.name = topic;
+    t.partition_indexes = partitions;
+    request.topics = std::vector<of::request::topic>{};
+    request.topics->push_back(std::move(t));
+    return request;
+  }
+  // KIP-709: groups in an array. member_id and member_epoch (v9, KIP-848) keep their defaults,
+  // null and -1: kpipe's groups are classic ones, whose offsets anyone may read.
+  of::request::group g;
+  g.group_id = group;
+  of::request::topics_data t;
+  t.name = topic;
+  t.partition_indexes = partitions;
+  g.topics = std::vector<of::request::topics_data>{};
+  g.topics->push_back(std::move(t));
+  request.groups.push_back(std::move(g));
+  return request;
+}
+
+result<offset_fetch_answer> read_offset_fetch_response(
+    const protocol::offset_fetch::response& response, std::int16_t version,
+    const std::string& group, const std::string& topic) {
+  offset_fetch_answer out;
+  if (version < 8) {
+    out.error_code = response.error_code;
+    for (const auto& rt : response.topics) {
+      if (rt.name != topic) continue;
+      for (const auto& p : rt.partitions) {
+        out.partitions.push_back(offset_fetch_answer::partition{
+            p.partition_index, p.error_code, committed_offset{p.committed_offset, p.metadata}});
+      }
+    }
+    return out;
+  }
+  for (const auto& g : response.groups) {
+    if (g.group_id != group) continue;
+    out.error_code = g.error_code;
+    for (const auto& rt : g.topics) {
+      if (rt.name != topic) continue;
+      for (const auto& p : rt.partitions) {
+        out.partitions.push_back(offset_fetch_answer::partition{
+            p.partition_index, p.error_code, committed_offset{p.committed_offset, p.metadata}});
+      }
+    }
+    return out;
+  }
+  return error{error_kind::protocol, "OffsetFetch v" + std::to_string(version) +
+                                         ": the answer does not mention group " + group};
+}
+
 asio::awaitable<result<std::map<std::int32_t, committed_offset>>> fetch_committed(
     cluster& cluster, const std::string& group, const std::string& topic,
     const std::vector<std::int32_t>& partitions) {
-  namespace of = protocol::offset_fetch;
   error last{error_kind::kafka, std::string("OffsetFetch: no answer")};
   for (int attempt = 0; attempt < 10; ++attempt) {
     if (attempt > 0) co_await pause(attempt);
@@ -84,37 +136,30 @@ asio::awaitable<result<std::map<std::int32_t, committed_offset>>> fetch_committe
     auto version = conn.value()->version_for(protocol::api_key::offset_fetch);
     if (!version) co_return error{error_kind::protocol, std::string("OffsetFetch unsupported")};
     version = std::min(*version, offset_fetch_max_version);
-    of::request request;
-    request.group_id = group;
-    of::request::topic t;
-    t.name = topic;
-    t.partition_indexes = partitions;
-    request.topics = std::vector<of::request::topic>{};
-    request.topics->push_back(t);
+    auto request = build_offset_fetch_request(group, topic, partitions, *version);
     auto response = co_await conn.value()->request(request, version);
     if (!response) co_return response.error();
-    if (response->error_code != 0) {
-      last = kafka_error("OffsetFetch for group " + group, response->error_code);
-      if (coordinator_error(response->error_code)) continue;
+    auto answer = read_offset_fetch_response(response.value(), *version, group, topic);
+    if (!answer) co_return answer.error();
+    if (answer->error_code != 0) {
+      last = kafka_error("OffsetFetch for group " + group, answer->error_code);
+      if (coordinator_error(answer->error_code)) continue;
       co_return last;
     }
     std::map<std::int32_t, committed_offset> out;
     bool retry = false;
-    for (const auto& rt : response->topics) {
-      if (rt.name != topic) continue;
-      for (const auto& p : rt.partitions) {
-        if (p.error_code != 0) {
-          last = kafka_error(
-              "OffsetFetch for group " + group + " partition " + std::to_string(p.partition_index),
-              p.error_code);
-          if (coordinator_error(p.error_code)) {
-            retry = true;
-            continue;
-          }
-          co_return last;
+    for (const auto& p : answer->partitions) {
+      if (p.error_code != 0) {
+        last = kafka_error(
+            "OffsetFetch for group " + group + " partition " + std::to_string(p.partition),
+            p.error_code);
+        if (coordinator_error(p.error_code)) {
+          retry = true;
+          continue;
         }
-        out[p.partition_index] = committed_offset{p.committed_offset, p.metadata};
+        co_return last;
       }
+      out[p.partition] = p.committed;
     }
     if (retry) continue;
     co_return out;

@@ -1,8 +1,17 @@
 #include "client/produce_request.hpp"
 
+#include <algorithm>
+
 #include "protocol/writer.hpp"
 
 namespace kpipe::client {
+
+std::int16_t produce_version_for(std::int16_t negotiated, const protocol::uuid& topic_id) {
+  std::int16_t version = std::min(negotiated, produce_max_version);
+  bool has_id = std::any_of(topic_id.begin(), topic_id.end(), [](std::uint8_t b) { return b; });
+  if (!has_id) version = std::min(version, produce_max_version_by_name);
+  return version;
+}
 
 std::size_t produce_request_body::size() const {
   std::size_t n = 0;
@@ -20,9 +29,10 @@ protocol::byte_buffer produce_request_body::flatten() const {
 produce_request_body write_produce_request(std::int16_t version,
                                            const std::optional<std::string>& transactional_id,
                                            std::int16_t acks, std::int32_t timeout_ms,
-                                           std::string_view topic,
+                                           std::string_view topic, const protocol::uuid& topic_id,
                                            std::span<const produce_partition> partitions) {
   const bool flexible = version >= 9;
+  const bool by_id = version >= 13;  // KIP-516
   protocol::writer w;
   w.reserve(64 + topic.size() + (transactional_id ? transactional_id->size() : 0) +
             16 * partitions.size());
@@ -33,7 +43,11 @@ produce_request_body write_produce_request(std::int16_t version,
   w.i16(acks);
   w.i32(timeout_ms);
   w.array_length(1, flexible);
-  w.string(topic, flexible);
+  if (by_id) {
+    w.uuid_value(topic_id);
+  } else {
+    w.string(topic, flexible);
+  }
   w.array_length(static_cast<std::int32_t>(partitions.size()), flexible);
   for (const auto& p : partitions) {
     w.i32(p.partition);

@@ -113,6 +113,9 @@ status producer::apply_metadata(const protocol::metadata::response& metadata) {
                                                                       : error_kind::kafka;
     return kpipe::error{kind, "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
   }
+  // A topic deleted and created again under the same name gets a new id: requests follow it,
+  // as they follow the name up to Produce v12.
+  topic_id_ = found->topic_id;
   if (partitions_.empty()) {
     if (found->partitions.empty()) {
       return kpipe::error{error_kind::not_found, "topic " + topic_ + " has no partitions"};
@@ -138,10 +141,10 @@ asio::awaitable<status> producer::start() {
   auto metadata = co_await cluster_.fetch_metadata(topics, options_.allow_auto_create_topic);
   const auto started = std::chrono::steady_clock::now();
   auto being_created = [&](const protocol::metadata::response& m) {
-    return topic_creation_pending(
-        topic_error(m), options_.allow_auto_create_topic, options_.request_timeout,
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                              started));
+    return topic_creation_pending(topic_error(m), options_.allow_auto_create_topic,
+                                  options_.request_timeout,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - started));
   };
   while (metadata && being_created(metadata.value())) {
     asio::steady_timer pause(executor_, options_.retry_backoff);
@@ -403,7 +406,7 @@ void producer::dispatch_to(std::int32_t node) {
   }
   auto conn = it->second;
   auto version = conn->version_for(protocol::api_key::produce);
-  if (version) version = std::min(*version, produce_max_version);
+  if (version) version = produce_version_for(*version, topic_id_);
   if (!version || *version < produce_min_version) {
     fatal_ = kpipe::error{
         error_kind::protocol,
@@ -442,7 +445,7 @@ void producer::dispatch_to(std::int32_t node) {
     next_partition_ = (static_cast<std::size_t>(picked.back()->partition) + 1) % count;
     auto timeout_ms = static_cast<std::int32_t>(options_.request_timeout.count());
     auto body = write_produce_request(*version, options_.transactional_id, options_.acks,
-                                      timeout_ms, topic_, parts);
+                                      timeout_ms, topic_, topic_id_, parts);
     // The batches are written from where they are: the request keeps them alive.
     auto keep_alive = std::make_shared<std::vector<std::shared_ptr<batch>>>(picked);
     // The connection's deadline is a little longer than the broker's, so that the broker's

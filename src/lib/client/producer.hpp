@@ -58,6 +58,10 @@
 
 namespace kpipe::client {
 
+// AddPartitionsToTxn v4+ carries several transactions and is meant for brokers (KIP-890):
+// clients send v3 at most.
+inline constexpr std::int16_t add_partitions_to_txn_max_version = 3;
+
 struct producer_options {
   std::int16_t acks = -1;  // -1 all, 1 leader, 0 none
   bool idempotence = true;
@@ -221,6 +225,9 @@ class producer {
   asio::any_io_executor executor_;
   cluster& cluster_;
   std::string topic_;
+  // The topic's id from the metadata (Metadata v10+, KIP-516; all zeros before): Produce v13
+  // names the topic by it, and is not used without one.
+  protocol::uuid topic_id_{};
   producer_options options_;
   partitioner partitioner_;
   std::vector<partition_state> partitions_;

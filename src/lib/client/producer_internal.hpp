@@ -3,9 +3,9 @@
 // delivering) and producer_transactions.cpp (InitProducerId, epoch bumps, transactions). Not for
 // other code.
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -39,13 +39,19 @@ inline constexpr std::int16_t unknown_producer_id = 59;
 inline constexpr std::int16_t fenced_leader_epoch = 74;
 inline constexpr std::int16_t unknown_leader_epoch = 75;
 inline constexpr std::int16_t producer_fenced = 90;
+inline constexpr std::int16_t unknown_topic_id = 100;
+inline constexpr std::int16_t inconsistent_topic_id = 103;
 }  // namespace code
 
-// Errors after which the leader may have moved: refresh the metadata before retrying.
+// Errors after which the leader may have moved: refresh the metadata before retrying. With
+// Produce v13 (topics by id, KIP-516), UNKNOWN_TOPIC_ID and INCONSISTENT_TOPIC_ID mean that the
+// broker does not know the id yet or that the topic was created again under a new one: the
+// metadata has the id to use.
 inline bool leader_may_have_moved(std::int16_t c) {
   return c == code::unknown_topic_or_partition || c == code::leader_not_available ||
          c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
-         c == code::unknown_leader_epoch;
+         c == code::unknown_leader_epoch || c == code::unknown_topic_id ||
+         c == code::inconsistent_topic_id;
 }
 
 // Whether a topic's Metadata error means "being created, ask again" after `waited`. A broker

@@ -166,8 +166,7 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
       fatal_ = kpipe::error{error_kind::usage, std::string("AddPartitionsToTxn is not supported")};
       break;
     }
-    // v4+ carries several transactions and is meant for brokers (KIP-890); clients send v3.
-    version = std::min<std::int16_t>(*version, 3);
+    version = std::min(*version, add_partitions_to_txn_max_version);
     ap::request request;
     request.v3_and_below_transactional_id = *options_.transactional_id;
     request.v3_and_below_producer_id = producer_id_;

@@ -1,6 +1,7 @@
 // kpipe metadata's text and JSON rendering, on constructed reports.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "metadata_command.hpp"
@@ -102,6 +103,40 @@ TEST(MetadataRender, ApiVersionsListBothSides) {
     }
   }
   EXPECT_TRUE(found_metadata);
+}
+
+// USED is what kpipe sends: lower than the highest common version where kpipe's client stops
+// (AddPartitionsToTxn v3, OffsetFetch and OffsetCommit v9), the highest common one elsewhere.
+TEST(MetadataRender, UsedIsTheVersionKpipeSends) {
+  auto report = sample_report(13);
+  broker_api_versions b;
+  b.node_id = 1;
+  b.address = "h1:9091";
+  b.api_versions_version = 4;
+  b.ranges[0] = {3, 13};  // Produce
+  b.ranges[1] = {4, 18};  // Fetch
+  b.ranges[8] = {2, 10};  // OffsetCommit
+  b.ranges[9] = {1, 10};  // OffsetFetch
+  b.ranges[24] = {0, 5};  // AddPartitionsToTxn
+  b.ranges[3] = {0, 12};  // Metadata
+  report.api_versions.push_back(b);
+  auto doc = nlohmann::json::parse(render_metadata_json(report));
+  std::map<int, int> used;
+  for (const auto& api : doc["api_versions"][0]["apis"]) {
+    if (!api["used"].is_null()) used[api["key"].get<int>()] = api["used"].get<int>();
+  }
+  EXPECT_EQ(used[0], 13);
+  EXPECT_EQ(used[1], 18);
+  EXPECT_EQ(used[8], 9);
+  EXPECT_EQ(used[9], 9);
+  EXPECT_EQ(used[24], 3);
+  EXPECT_EQ(used[3], 12);
+  // The text table's USED column, the last one, says the same.
+  auto text = render_metadata_text(report);
+  auto row = text.find(" OffsetFetch ");
+  ASSERT_NE(row, std::string::npos) << text;
+  auto line = text.substr(row, text.find('\n', row) - row);
+  EXPECT_EQ(line.substr(line.find_last_not_of(' ') - 1), " 9") << line;
 }
 
 }  // namespace
