@@ -2,6 +2,7 @@
 # The bash completion in completions/kpipe.bash, driven the way bash drives it: COMP_WORDS and
 # COMP_CWORD set, _kpipe called, COMPREPLY read; and a syntax check of the zsh one. Needs no
 # cluster and no kpipe binary.
+# bats file_tags=broker-free
 
 setup() {
   source "$BATS_TEST_DIRNAME/../../completions/kpipe.bash"

@@ -2,6 +2,8 @@
 # Tests of the test harness itself: kpipe-mock-cluster (librdkafka's mock cluster), its control
 # FIFO, blackhole.py and the helpers in helpers/cluster.bash. kcat is the reference client, so a
 # failure here means the harness, not kpipe, is broken.
+# The harness is the mock tier's broker: the file runs in the mock tier only.
+# bats file_tags=mock-only
 
 # run --separate-stderr: kcat logs connection attempts on stderr, which must not reach the JSON.
 bats_require_minimum_version 1.5.0

@@ -10,14 +10,177 @@ responses interleaved, as `kpipe decode --frames` reads them. Exits on SIGTERM o
 --max-seconds (default 120).
 
 So that a client sends everything through the relay (not only its bootstrap requests), the
-brokers in Metadata responses (v0-v8, the non-flexible ones) are rewritten to the relay's own
-address: use it with a one-broker cluster. The log holds the frames as the client saw them.
+broker addresses in Metadata responses and the coordinator addresses in FindCoordinator
+responses, of every version (flexible ones too: compact strings and tagged fields; FindCoordinator
+v4+ carries a list), are rewritten to the relay's own address: use it with a one-broker cluster.
+The log holds the frames as the client saw them.
 """
 import os
 import signal
 import socket
 import sys
 import threading
+
+HOST = b"127.0.0.1"
+METADATA, FIND_COORDINATOR = 3, 10
+FIRST_FLEXIBLE = {METADATA: 9, FIND_COORDINATOR: 3}
+
+
+def uvarint(buf, pos):
+    value = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, pos
+        shift += 7
+
+
+def put_uvarint(value):
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def skip_tags(buf, pos):
+    count, pos = uvarint(buf, pos)
+    for _ in range(count):
+        _, pos = uvarint(buf, pos)
+        size, pos = uvarint(buf, pos)
+        pos += size
+    return pos
+
+
+class Rewriter:
+    """Copies a response body while replacing host and port fields."""
+
+    def __init__(self, body, flexible, port):
+        self.b, self.pos, self.out, self.flexible, self.port = body, 0, bytearray(), flexible, port
+
+    def copy(self, n):
+        self.out += self.b[self.pos:self.pos + n]
+        self.pos += n
+
+    def int32(self):
+        v = int.from_bytes(self.b[self.pos:self.pos + 4], "big", signed=True)
+        self.copy(4)
+        return v
+
+    def string(self):  # (nullable) string or compact (nullable) string
+        if self.flexible:
+            n, end = uvarint(self.b, self.pos)
+            end += max(n - 1, 0)
+        else:
+            n = int.from_bytes(self.b[self.pos:self.pos + 2], "big", signed=True)
+            end = self.pos + 2 + max(n, 0)
+        self.copy(end - self.pos)
+
+    def array_count(self):
+        if self.flexible:
+            n, end = uvarint(self.b, self.pos)
+            self.copy(end - self.pos)
+            return max(n - 1, 0)
+        return max(self.int32(), 0)
+
+    def tags(self):
+        if self.flexible:
+            self.copy(skip_tags(self.b, self.pos) - self.pos)
+
+    def host_port(self):
+        """Replaces a host string and the int32 port after it."""
+        if self.flexible:
+            n, end = uvarint(self.b, self.pos)
+            self.pos = end + max(n - 1, 0)
+            self.out += put_uvarint(len(HOST) + 1) + HOST
+        else:
+            n = int.from_bytes(self.b[self.pos:self.pos + 2], "big", signed=True)
+            self.pos += 2 + max(n, 0)
+            self.out += len(HOST).to_bytes(2, "big") + HOST
+        self.pos += 4
+        self.out += self.port.to_bytes(4, "big")
+
+    def rest(self):
+        self.out += self.b[self.pos:]
+        return bytes(self.out)
+
+
+def rewrite(frame, key, version, port):
+    """The response frame (size prefix included) with its broker addresses rewritten."""
+    flexible = version >= FIRST_FLEXIBLE[key]
+    body = frame[4:]
+    # Response header: correlation id, and in flexible versions tagged fields.
+    head_end = 4 if not flexible else skip_tags(body, 4)
+    r = Rewriter(body[head_end:], flexible, port)
+    if key == METADATA:
+        if version >= 3:
+            r.int32()  # throttle time
+        for _ in range(r.array_count()):
+            r.int32()  # node id
+            r.host_port()
+            if version >= 1:
+                r.string()  # rack
+            r.tags()
+    else:
+        if version >= 1:
+            r.int32()  # throttle time
+        if version <= 3:
+            r.copy(2)  # error code
+            if version >= 1:
+                r.string()  # error message
+            r.int32()  # node id
+            r.host_port()
+        else:
+            for _ in range(r.array_count()):
+                r.string()  # key
+                r.int32()  # node id
+                r.host_port()
+                r.copy(2)  # error code
+                r.string()  # error message
+                r.tags()
+    out = body[:head_end] + r.rest()
+    return len(out).to_bytes(4, "big") + out
+
+
+def pump(src, dst, log, lock, requests, relay_port):
+    """Forwards whole frames, each logged before it is sent on (so an answer is never logged
+    before its request); relay_port is None for the client-to-broker direction."""
+    pending = b""
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            pending += data
+            while len(pending) >= 4:
+                size = int.from_bytes(pending[:4], "big")
+                if len(pending) < 4 + size:
+                    break
+                frame, pending = pending[:4 + size], pending[4 + size:]
+                if relay_port is None:  # a request: remember what it asked
+                    correlation = int.from_bytes(frame[8:12], "big")
+                    requests[correlation] = (int.from_bytes(frame[4:6], "big"),
+                                             int.from_bytes(frame[6:8], "big"))
+                else:
+                    correlation = int.from_bytes(frame[4:8], "big")
+                    key, version = requests.pop(correlation, (None, None))
+                    if key in FIRST_FLEXIBLE:
+                        frame = rewrite(frame, key, version, relay_port)
+                with lock:
+                    log.write(frame)
+                    log.flush()
+                dst.sendall(frame)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 def main():
@@ -34,9 +197,9 @@ def main():
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    print(f"127.0.0.1:{listener.getsockname()[1]}", flush=True)
-
     relay_port = listener.getsockname()[1]
+    print(f"127.0.0.1:{relay_port}", flush=True)
+
     count = 0
     while True:
         client, _ = listener.accept()
@@ -49,73 +212,6 @@ def main():
                          daemon=True).start()
         threading.Thread(target=pump, args=(server, client, log, lock, requests, relay_port),
                          daemon=True).start()
-
-
-def rewrite_metadata(frame, version, port):
-    """A Metadata v0-v8 response frame with every broker's host and port set to the relay."""
-    body = frame[4:]
-    out = bytearray(body[:4])  # correlation id
-    pos = 4
-    if version >= 3:
-        out += body[pos:pos + 4]  # throttle time
-        pos += 4
-    count = int.from_bytes(body[pos:pos + 4], "big", signed=True)
-    out += body[pos:pos + 4]
-    pos += 4
-    host = b"127.0.0.1"
-    for _ in range(max(count, 0)):
-        out += body[pos:pos + 4]  # node id
-        pos += 4
-        host_len = int.from_bytes(body[pos:pos + 2], "big")
-        pos += 2 + host_len + 4  # host, port
-        out += len(host).to_bytes(2, "big") + host + port.to_bytes(4, "big")
-        if version >= 1:
-            rack_len = int.from_bytes(body[pos:pos + 2], "big", signed=True)
-            end = pos + 2 + max(rack_len, 0)
-            out += body[pos:end]
-            pos = end
-    out += body[pos:]
-    return len(out).to_bytes(4, "big") + bytes(out)
-
-
-def pump(src, dst, log, lock, requests, relay_port):
-    """Forwards whole frames, each logged before it is sent on.
-
-    Logging first keeps the log in causal order: an answer cannot be logged before the request
-    that caused it.
-    """
-    pending = b""
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            pending += data
-            while len(pending) >= 4:
-                size = int.from_bytes(pending[:4], "big")
-                if len(pending) < 4 + size:
-                    break
-                frame, pending = pending[: 4 + size], pending[4 + size:]
-                correlation = int.from_bytes(frame[4:8] if relay_port else frame[8:12], "big")
-                if relay_port is None:  # a request: remember what it was
-                    requests[correlation] = (int.from_bytes(frame[4:6], "big"),
-                                             int.from_bytes(frame[6:8], "big"))
-                else:
-                    key, version = requests.pop(correlation, (None, None))
-                    if key == 3 and version <= 8:
-                        frame = rewrite_metadata(frame, version, relay_port)
-                with lock:
-                    log.write(frame)
-                    log.flush()
-                dst.sendall(frame)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 if __name__ == "__main__":
