@@ -159,6 +159,8 @@ asio::awaitable<int> produce_run::run() {
 
   const auto& stats = producer_->stats();
   std::uint64_t not_delivered = stats.records_failed + input_failures_;
+  // An aborted transaction takes back every record it held, acknowledged ones too.
+  if (settings_.producer.transactional_id && !finished) not_delivered = records_read_;
   bool long_run = std::chrono::steady_clock::now() - started_ > std::chrono::seconds(2);
   if (settings_.stats || (long_run && ::isatty(STDERR_FILENO) && global_.verbosity >= 0)) {
     print_stats();
