@@ -331,6 +331,11 @@ asio::awaitable<void> connection::read_loop() {
       if (!failure_) {
         std::string what =
             ec == asio::error::eof ? "connection closed by the broker" : ec.message();
+        // A SASL listener answers ApiVersions, then hangs up on the first request that is not
+        // an authentication step (KIP-152): say so, as nothing else would hint at it.
+        if (ec == asio::error::eof && !broker_versions_.empty() && next_correlation_id_ <= 3) {
+          what += " after its first request (does this listener require SASL authentication?)";
+        }
         fail(stage_error("read", what, error_kind::io));
       }
       co_return;
