@@ -52,7 +52,8 @@ wait_member() {
   echo "$rc" >"$MEMBERS/$name.status"
 }
 
-# eventually SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
+# eventually SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds, SECONDS x 10
+# times (so longer than SECONDS when COMMAND itself takes a while, as group_settled does).
 eventually() {
   local seconds=$1 i
   shift
@@ -70,4 +71,43 @@ committed() {
 import json, sys
 for e in json.load(sys.stdin):
     print(e["partition"], "null" if e["offset"] is None else e["offset"])'
+}
+
+# group_members GROUP: the group as its coordinator describes it (DescribeGroups, which Kafka has
+# and the mock does not): its state on the first line, then one line per member with the
+# partitions assigned to it as TOPIC/PARTITION words, in order ("-" for a member without any);
+# the member lines are sorted.
+group_members() {
+  "$KPIPE_TEST_PYTHON" - "$KPIPE_TEST_BROKERS" "$1" <<'EOF'
+import sys
+from kafka import KafkaAdminClient
+admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","))
+try:
+    group = admin.describe_groups([sys.argv[2]])[sys.argv[2]]
+finally:
+    admin.close()
+print(group["group_state"])
+lines = []
+for member in group["members"]:
+    assignment = member["member_assignment"]
+    owned = assignment.get("assigned_partitions", []) if isinstance(assignment, dict) else []
+    words = sorted((t["topic"], p) for t in owned for p in t["partitions"])
+    lines.append(" ".join("%s/%d" % w for w in words) or "-")
+for line in sorted(lines):
+    print(line)
+EOF
+}
+
+# group_settled GROUP MEMBERS PARTITIONS: (Kafka) the group is Stable with MEMBERS members, each
+# with partitions assigned, PARTITIONS in all; for eventually. Kafka completes a new group's first
+# join at once (group.initial.rebalance.delay.ms=0 in scripts/kafka.sh) and members started
+# together may land in different generations, so a test that needs the work shared waits for
+# this before it writes the records.
+group_settled() {
+  local described
+  described=$(group_members "$1") || return 1
+  [[ "$(head -n 1 <<<"$described")" == Stable ]] || return 1
+  [[ "$(tail -n +2 <<<"$described" | wc -l)" -eq $2 ]] || return 1
+  [[ "$(tail -n +2 <<<"$described" | grep -c '^-$')" -eq 0 ]] || return 1
+  [[ "$(tail -n +2 <<<"$described" | wc -w)" -eq $3 ]]
 }

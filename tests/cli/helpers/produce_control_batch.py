@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Appends one transaction marker (a control record batch) to a partition, as a broker writes it
 when a transaction ends, and prints the offset the broker gave it.
 
@@ -6,11 +6,12 @@ when a transaction ends, and prints the offset the broker gave it.
                              [--producer-id N] [--producer-epoch N] [--transactional-id ID]
 
 The reference broker (librdkafka's mock cluster) writes no markers on EndTxn, so a test that needs
-a partition ending in a marker crafts the batch here and sends it in a plain Produce request
-through kafka-python's low-level client (Debian python3-kafka; run with /usr/bin/python3).
-A real broker refuses control batches from clients; the mock stores what it is given. With the
-defaults (producer id -1, no transactional id) the mock checks no producer state; a producer id
-it does not know, with a transactional id, is refused (UNKNOWN_PRODUCER_ID).
+a partition ending in a marker crafts the batch here and sends it in a plain Produce request (v3,
+after a Metadata v1 request for the leader), both written by hand on a socket: the standard
+library only, so any python3 runs it. A real broker refuses control batches from clients (tests
+on real Kafka write markers with a transactional producer instead); the mock stores what it is
+given. With the defaults (producer id -1, no transactional id) the mock checks no producer state;
+a producer id it does not know, with a transactional id, is refused (UNKNOWN_PRODUCER_ID).
 
 The batch (record batch v2, KIP-98): attributes transactional | control, one record whose key is
 the marker (version 0 int16, type int16: 0 abort, 1 commit) and whose value is version 0 int16
@@ -19,13 +20,10 @@ nothing of kpipe's or kafka-python's record code is involved in writing it.
 """
 
 import argparse
+import socket
 import struct
 import sys
 import time
-
-from kafka.client_async import KafkaClient
-from kafka.protocol.produce import ProduceRequest
-from kafka.structs import TopicPartition
 
 ATTR_TRANSACTIONAL = 0x10
 ATTR_CONTROL = 0x20
@@ -101,6 +99,101 @@ def control_batch(marker_type, producer_id, producer_epoch, coordinator_epoch, t
     return struct.pack(">qi", 0, len(after_length)) + after_length
 
 
+class Reader:
+    """Reads the big-endian fields of one response frame, in order."""
+
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, fmt):
+        values = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return values[0] if len(values) == 1 else values
+
+    def string(self):
+        n = self.take(">h")
+        if n < 0:
+            return None
+        s = self.data[self.pos:self.pos + n].decode("utf-8")
+        self.pos += n
+        return s
+
+
+def string(s):
+    """A (nullable) protocol string."""
+    if s is None:
+        return struct.pack(">h", -1)
+    b = s.encode("utf-8")
+    return struct.pack(">h", len(b)) + b
+
+
+def call(address, api_key, api_version, body, deadline):
+    """Sends one request (header v1) to HOST:PORT and returns its response body as a Reader."""
+    host, port = address
+    header = struct.pack(">hhi", api_key, api_version, 1) + string("produce_control_batch")
+    frame = header + body
+    timeout = max(deadline - time.monotonic(), 0.1)
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(struct.pack(">i", len(frame)) + frame)
+        size = struct.unpack(">i", s.recv(4, socket.MSG_WAITALL))[0]
+        data = s.recv(size, socket.MSG_WAITALL)
+    if len(data) != size:
+        raise OSError("connection to %s:%d closed mid-answer" % address)
+    r = Reader(data)
+    r.take(">i")  # correlation id
+    return r
+
+
+def find_leader(bootstraps, topic, partition, deadline):
+    """The (host, port) of the partition's leader, from Metadata v1; None when there is none."""
+    while time.monotonic() < deadline:
+        for bootstrap in bootstraps:
+            host, port = bootstrap.rsplit(":", 1)
+            try:
+                r = call((host, int(port)), 3, 1, struct.pack(">i", 1) + string(topic), deadline)
+            except OSError:
+                continue
+            brokers = {}
+            for _ in range(r.take(">i")):
+                node_id = r.take(">i")
+                broker_host = r.string()
+                brokers[node_id] = (broker_host, r.take(">i"))
+                r.string()  # rack
+            r.take(">i")  # controller id
+            for _ in range(r.take(">i")):
+                r.take(">h")  # topic error
+                name = r.string()
+                r.take(">b")  # is internal
+                for _ in range(r.take(">i")):
+                    _error, index, leader = r.take(">hii")
+                    r.take(">%di" % r.take(">i"))  # replicas
+                    r.take(">%di" % r.take(">i"))  # in-sync replicas
+                    if name == topic and index == partition and leader in brokers:
+                        return brokers[leader]
+        time.sleep(0.1)
+    return None
+
+
+def produce(leader, args, batch, deadline):
+    """Sends BATCH in a Produce v3 request; returns (error code, base offset)."""
+    body = (
+        string(args.transactional_id)
+        + struct.pack(">hi", -1, int(args.timeout * 1000))  # acks all, timeout
+        + struct.pack(">i", 1) + string(args.topic)
+        + struct.pack(">ii", 1, args.partition)
+        + struct.pack(">i", len(batch)) + batch
+    )
+    r = call(leader, 0, 3, body, deadline)
+    # ProduceResponse v3: topics[(name, partitions[(index, error, base offset, append time)])]
+    for _ in range(r.take(">i")):
+        r.string()
+        for _ in range(r.take(">i")):
+            index, error, offset, _append_time = r.take(">ihqq")
+            if index == args.partition:
+                return error, offset
+    raise ValueError("the answer names no partition %d" % args.partition)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("brokers")
@@ -116,51 +209,23 @@ def main():
 
     batch = control_batch(MARKER_TYPES[args.marker], args.producer_id, args.producer_epoch,
                           args.coordinator_epoch, int(time.time() * 1000))
-    # api_version given: skip the broker probing, which the mock answers in ways kafka-python
-    # misreads (as in read_topic.py).
-    client = KafkaClient(bootstrap_servers=args.brokers.split(","), api_version=(2, 5, 0))
+    deadline = time.monotonic() + args.timeout
     try:
-        deadline = time.monotonic() + args.timeout
-        tp = TopicPartition(args.topic, args.partition)
-        client.add_topic(args.topic)
-        leader = None
-        while leader is None and time.monotonic() < deadline:
-            client.poll(future=client.cluster.request_update(), timeout_ms=1000)
-            leader = client.cluster.leader_for_partition(tp)
-            if leader is None or leader < 0:
-                leader = None
-                time.sleep(0.1)
+        leader = find_leader(args.brokers.split(","), args.topic, args.partition, deadline)
         if leader is None:
-            print("produce_control_batch: no leader for %s:%d" % tp, file=sys.stderr)
+            print("produce_control_batch: no leader for %s:%d" % (args.topic, args.partition),
+                  file=sys.stderr)
             return 1
-        while not client.ready(leader) and time.monotonic() < deadline:
-            client.poll(timeout_ms=100)
-        request = ProduceRequest[3](
-            transactional_id=args.transactional_id,
-            required_acks=-1,
-            timeout=int(args.timeout * 1000),
-            topics=[(args.topic, [(args.partition, batch)])],
-        )
-        future = client.send(leader, request)
-        while not future.is_done and time.monotonic() < deadline:
-            client.poll(future=future, timeout_ms=1000)
-        if not future.is_done:
-            print("produce_control_batch: no answer within %.1fs" % args.timeout, file=sys.stderr)
-            return 1
-        if future.failed():
-            print("produce_control_batch: %r" % future.exception, file=sys.stderr)
-            return 1
-        # ProduceResponse v3: topics[(topic, partitions[(partition, error, offset, time)])]
-        for _topic, partitions in future.value.topics:
-            for partition, error, offset, *_rest in partitions:
-                if error != 0:
-                    print("produce_control_batch: partition %d: error code %d" % (partition, error),
-                          file=sys.stderr)
-                    return 1
-                print(offset)
-        return 0
-    finally:
-        client.close()
+        error, offset = produce(leader, args, batch, deadline)
+    except (OSError, struct.error, ValueError) as e:
+        print("produce_control_batch: %s" % e, file=sys.stderr)
+        return 1
+    if error != 0:
+        print("produce_control_batch: partition %d: error code %d" % (args.partition, error),
+              file=sys.stderr)
+        return 1
+    print(offset)
+    return 0
 
 
 if __name__ == "__main__":
