@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client/fetch_filter.hpp"
+#include "client/leader_errors.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/fetch.hpp"
@@ -19,20 +20,7 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_ready_answers = 4;
 
-namespace code {
-constexpr std::int16_t offset_out_of_range = 1;
-constexpr std::int16_t not_leader_or_follower = 6;
-constexpr std::int16_t topic_authorization_failed = 29;
-constexpr std::int16_t fenced_leader_epoch = 74;
-}  // namespace code
-
-// Errors after which the metadata may name another leader (or, from Fetch v13 on, another topic
-// id: UNKNOWN_TOPIC_ID 100 while a broker does not know the id yet, INCONSISTENT_TOPIC_ID 103
-// after the topic was created again under the same name).
-bool leader_may_have_moved(std::int16_t c) {
-  return c == 3 || c == 5 || c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
-         c == 75 || c == 100 || c == 103;
-}
+namespace errc = protocol::errc;
 
 bool known_id(const protocol::uuid& id) {
   return std::any_of(id.begin(), id.end(), [](std::uint8_t b) { return b != 0; });
@@ -130,8 +118,8 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
         // the fetch goes there without a Metadata round trip. Only a leader newer than the last
         // one named is taken; otherwise the metadata decides.
         const auto& hint = p.current_leader;
-        bool moved = p.error_code == code::not_leader_or_follower ||
-                     p.error_code == code::fenced_leader_epoch;
+        bool moved = p.error_code == errc::not_leader_or_follower ||
+                     p.error_code == errc::fenced_leader_epoch;
         if (moved && hint.leader_id >= 0 && hint.leader_id != node &&
             hint.leader_epoch > state.leader_epoch) {
           state.leader = hint.leader_id;
@@ -148,7 +136,7 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
           effects.need_refresh = true;
           continue;
         }
-        if (p.error_code == code::offset_out_of_range && p.log_start_offset >= 0) {
+        if (p.error_code == errc::offset_out_of_range && p.log_start_offset >= 0) {
           effects.warnings.push_back(partition_name(t->first, p.partition_index) + ": offset " +
                                      std::to_string(state.offset) +
                                      " is out of range; continuing at " +
@@ -157,7 +145,7 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
           continue;
         }
         return kpipe::error{
-            p.error_code == code::topic_authorization_failed ? error_kind::auth : error_kind::kafka,
+            p.error_code == errc::topic_authorization_failed ? error_kind::auth : error_kind::kafka,
             "Fetch of " + partition_name(t->first, p.partition_index) + " from broker " +
                 std::to_string(node) + ": " + std::string(protocol::error_name(p.error_code))};
       }

@@ -20,21 +20,11 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-namespace code {
-constexpr std::int16_t coordinator_load_in_progress = 14;
-constexpr std::int16_t coordinator_not_available = 15;
-constexpr std::int16_t not_coordinator = 16;
-constexpr std::int16_t illegal_generation = 22;
-constexpr std::int16_t unknown_member_id = 25;
-constexpr std::int16_t rebalance_in_progress = 27;
-constexpr std::int16_t member_id_required = 79;
-constexpr std::int16_t fenced_instance_id = 82;
-}  // namespace code
+namespace errc = protocol::errc;
 
 bool coordinator_moved(std::int16_t c) {
-  return c == code::coordinator_load_in_progress || c == code::coordinator_not_available ||
-         c == code::not_coordinator;
+  return c == errc::coordinator_load_in_progress || c == errc::coordinator_not_available ||
+         c == errc::not_coordinator;
 }
 
 std::string name_of(std::int16_t c) { return std::string(protocol::error_name(c)); }
@@ -153,7 +143,7 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
       coordinator_.reset();
       continue;
     }
-    if (joined->error_code == code::member_id_required) {
+    if (joined->error_code == errc::member_id_required) {
       member_id_ = joined->member_id;  // KIP-394: join again with the id the coordinator gave
       attempt = 0;
       continue;
@@ -162,12 +152,12 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
       last = kpipe::error{error_kind::kafka,
                           "JoinGroup " + options_.group + ": " + name_of(joined->error_code)};
       if (coordinator_moved(joined->error_code)) coordinator_.reset();
-      if (joined->error_code == code::unknown_member_id) member_id_.clear();
-      if (joined->error_code == code::fenced_instance_id) co_return last;
+      if (joined->error_code == errc::unknown_member_id) member_id_.clear();
+      if (joined->error_code == errc::fenced_instance_id) co_return last;
       if (!coordinator_moved(joined->error_code) &&
-          joined->error_code != code::rebalance_in_progress &&
-          joined->error_code != code::unknown_member_id &&
-          joined->error_code != code::illegal_generation) {
+          joined->error_code != errc::rebalance_in_progress &&
+          joined->error_code != errc::unknown_member_id &&
+          joined->error_code != errc::illegal_generation) {
         co_return last;
       }
       continue;
@@ -209,9 +199,9 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
       if (synced) {
         last = kpipe::error{error_kind::kafka,
                             "SyncGroup " + options_.group + ": " + name_of(synced->error_code)};
-        if (synced->error_code == code::unknown_member_id) member_id_.clear();
+        if (synced->error_code == errc::unknown_member_id) member_id_.clear();
         if (coordinator_moved(synced->error_code)) coordinator_.reset();
-        if (synced->error_code == code::fenced_instance_id) co_return last;
+        if (synced->error_code == errc::fenced_instance_id) co_return last;
       } else {
         last = synced.error();
         // librdkafka's mock answers SyncGroup errors with a null assignment, which does not
@@ -273,7 +263,7 @@ asio::awaitable<void> group_member::heartbeat_loop(std::int32_t generation) {
       coordinator_.reset();
       continue;
     }
-    if (c == code::unknown_member_id) member_id_.clear();
+    if (c == errc::unknown_member_id) member_id_.clear();
     debug("heartbeat: " + name_of(c) + ": rejoining");
     rebalance_needed_ = true;
   }

@@ -96,7 +96,7 @@ std::int16_t producer::topic_error(const protocol::metadata::response& metadata)
   for (const auto& t : metadata.topics) {
     if (t.name && *t.name == topic_) return t.error_code;
   }
-  return code::unknown_topic_or_partition;
+  return errc::unknown_topic_or_partition;
 }
 
 status producer::apply_metadata(const protocol::metadata::response& metadata) {
@@ -108,7 +108,7 @@ status producer::apply_metadata(const protocol::metadata::response& metadata) {
     return kpipe::error{error_kind::not_found, "topic " + topic_ + " is not in the metadata"};
   }
   if (found->error_code != 0) {
-    auto kind = found->error_code == code::unknown_topic_or_partition ? error_kind::not_found
+    auto kind = found->error_code == errc::unknown_topic_or_partition ? error_kind::not_found
                 : found->error_code == 29                             ? error_kind::auth
                                                                       : error_kind::kafka;
     return kpipe::error{kind, "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
@@ -533,18 +533,18 @@ void producer::handle_result(const std::shared_ptr<batch>& b, std::int16_t error
                  "partition " + std::to_string(b->partition) + " on " + broker + ": " + why};
   if (error_code == 0) {
     deliver(b, base_offset);
-  } else if (error_code == code::duplicate_sequence_number && idempotent_) {
+  } else if (error_code == errc::duplicate_sequence_number && idempotent_) {
     // The broker has this batch already (a retry of one whose answer was lost).
     deliver(b, -1);
-  } else if ((error_code == code::out_of_order_sequence_number ||
-              error_code == code::unknown_producer_id) &&
+  } else if ((error_code == errc::out_of_order_sequence_number ||
+              error_code == errc::unknown_producer_id) &&
              idempotent_ && (p.retrying || !options_.transactional_id)) {
     // Expected after an earlier batch of the partition failed (it is being retried); otherwise
     // the broker lost the producer's state: start over with a new epoch (not within a
     // transaction, which then aborts: see below).
     if (!p.retrying) epoch_bump_needed_ = true;
     retry_later(b, e, false);
-  } else if (error_code == code::invalid_producer_epoch || error_code == code::producer_fenced) {
+  } else if (error_code == errc::invalid_producer_epoch || error_code == errc::producer_fenced) {
     fatal_ = e;
     fail_batch(b, e);
   } else if (protocol::is_retriable(error_code)) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "client/leader_errors.hpp"
 #include "client/producer.hpp"
 #include "protocol/generated/error_table.hpp"
 
@@ -23,36 +24,7 @@ namespace producer_detail {
 
 inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Error codes the producer treats specially (Kafka's Errors.java).
-namespace code {
-inline constexpr std::int16_t unknown_topic_or_partition = 3;
-inline constexpr std::int16_t leader_not_available = 5;
-inline constexpr std::int16_t not_leader_or_follower = 6;
-inline constexpr std::int16_t coordinator_load_in_progress = 14;
-inline constexpr std::int16_t coordinator_not_available = 15;
-inline constexpr std::int16_t not_coordinator = 16;
-inline constexpr std::int16_t out_of_order_sequence_number = 45;
-inline constexpr std::int16_t duplicate_sequence_number = 46;
-inline constexpr std::int16_t invalid_producer_epoch = 47;
-inline constexpr std::int16_t concurrent_transactions = 51;
-inline constexpr std::int16_t unknown_producer_id = 59;
-inline constexpr std::int16_t fenced_leader_epoch = 74;
-inline constexpr std::int16_t unknown_leader_epoch = 75;
-inline constexpr std::int16_t producer_fenced = 90;
-inline constexpr std::int16_t unknown_topic_id = 100;
-inline constexpr std::int16_t inconsistent_topic_id = 103;
-}  // namespace code
-
-// Errors after which the leader may have moved: refresh the metadata before retrying. With
-// Produce v13 (topics by id, KIP-516), UNKNOWN_TOPIC_ID and INCONSISTENT_TOPIC_ID mean that the
-// broker does not know the id yet or that the topic was created again under a new one: the
-// metadata has the id to use.
-inline bool leader_may_have_moved(std::int16_t c) {
-  return c == code::unknown_topic_or_partition || c == code::leader_not_available ||
-         c == code::not_leader_or_follower || c == code::fenced_leader_epoch ||
-         c == code::unknown_leader_epoch || c == code::unknown_topic_id ||
-         c == code::inconsistent_topic_id;
-}
+namespace errc = protocol::errc;
 
 // Whether a topic's Metadata error means "being created, ask again" after `waited`. A broker
 // that creates the topic for this request reports it missing (Kafka 4 in KRaft mode answers
@@ -63,15 +35,15 @@ inline bool topic_creation_pending(std::int16_t error_code, bool allow_auto_crea
                                    std::chrono::milliseconds request_timeout,
                                    std::chrono::milliseconds waited) {
   if (!allow_auto_create) return false;
-  if (error_code == code::leader_not_available) return waited < request_timeout;
+  if (error_code == errc::leader_not_available) return waited < request_timeout;
   constexpr std::chrono::milliseconds creation_window{5'000};
-  return error_code == code::unknown_topic_or_partition &&
+  return error_code == errc::unknown_topic_or_partition &&
          waited < std::min(request_timeout, creation_window);
 }
 
 inline bool coordinator_retriable(std::int16_t c) {
-  return c == code::coordinator_load_in_progress || c == code::coordinator_not_available ||
-         c == code::not_coordinator || c == code::concurrent_transactions;
+  return c == errc::coordinator_load_in_progress || c == errc::coordinator_not_available ||
+         c == errc::not_coordinator || c == errc::concurrent_transactions;
 }
 
 inline std::string kafka_error_text(std::int16_t c,

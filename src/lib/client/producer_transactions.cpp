@@ -112,8 +112,8 @@ asio::awaitable<status> producer::init_producer_id(bool bump) {
       attempt = -1;
       continue;
     }
-    if (response->error_code == code::not_coordinator ||
-        response->error_code == code::coordinator_not_available) {
+    if (response->error_code == errc::not_coordinator ||
+        response->error_code == errc::coordinator_not_available) {
       coordinator_.reset();
     }
     if (!coordinator_retriable(response->error_code) &&
@@ -188,7 +188,7 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
         } else if (coordinator_retriable(r.partition_error_code) ||
                    protocol::is_retriable(r.partition_error_code)) {
           retry = true;
-          if (r.partition_error_code == code::not_coordinator) coordinator_.reset();
+          if (r.partition_error_code == errc::not_coordinator) coordinator_.reset();
         } else if (r.partition_error_code != 69) {  // OPERATION_NOT_ATTEMPTED: another failed
           fatal_ = kpipe::error{error_kind::kafka, "AddPartitionsToTxn for partition " +
                                                        std::to_string(r.partition_index) + ": " +
@@ -238,7 +238,7 @@ asio::awaitable<status> producer::end_transaction(bool commit) {
     last = kpipe::error{error_kind::kafka,
                         std::string(commit ? "committing" : "aborting") +
                             " the transaction: " + kafka_error_text(response->error_code)};
-    if (response->error_code == code::not_coordinator) coordinator_.reset();
+    if (response->error_code == errc::not_coordinator) coordinator_.reset();
     if (!coordinator_retriable(response->error_code)) co_return last;
   }
   co_return last;
