@@ -143,6 +143,21 @@ latest_total() {
   grep -q '\["bin",{"base64":"wyg="}\]' "$T/got.json"
 }
 
+# codec_per_partition FILE: every batch in FILE (dump_batches output) has a valid CRC, and
+# partition 0 holds only gzip batches, 1 snappy, 2 lz4, 3 zstd.
+codec_per_partition() {
+  run -0 "$KPIPE_TEST_PYTHON" -c '
+import json, sys
+codecs = ["gzip", "snappy", "lz4", "zstd"]
+seen = {}
+for line in open(sys.argv[1]):
+    b = json.loads(line)
+    assert b["valid"], b
+    seen.setdefault(b["partition"], set()).add(b["codec"])
+assert seen == {p: {c} for p, c in enumerate(codecs)}, seen
+' "$1"
+}
+
 @test "every codec from kpipe -z is read by kafka-python and the console consumer; DumpLogSegments shows the codec on every batch" {
   # One partition per codec: partition 0 gzip, 1 snappy, 2 lz4, 3 zstd.
   local codecs=(gzip snappy lz4 zstd) i
@@ -161,16 +176,7 @@ latest_total() {
 
   # The batches as the broker stored them: each partition's codec, on every batch.
   dump_batches "$T/batches" kz
-  run -0 "$KPIPE_TEST_PYTHON" -c '
-import json, sys
-codecs = ["gzip", "snappy", "lz4", "zstd"]
-seen = {}
-for line in open(sys.argv[1]):
-    b = json.loads(line)
-    assert b["valid"], b
-    seen.setdefault(b["partition"], set()).add(b["codec"])
-assert seen == {p: {c} for p, c in enumerate(codecs)}, seen
-' "$T/batches"
+  codec_per_partition "$T/batches"
 }
 
 @test "every codec from kafka-python (compression_type) is read by kpipe byte for byte; DumpLogSegments shows the codec" {
@@ -185,16 +191,7 @@ assert seen == {p: {c} for p, c in enumerate(codecs)}, seen
   [ "$(wc -l <"$T/got")" -eq 20000 ]
 
   dump_batches "$T/batches" pz
-  run -0 "$KPIPE_TEST_PYTHON" -c '
-import json, sys
-codecs = ["gzip", "snappy", "lz4", "zstd"]
-seen = {}
-for line in open(sys.argv[1]):
-    b = json.loads(line)
-    assert b["valid"], b
-    seen.setdefault(b["partition"], set()).add(b["codec"])
-assert seen == {p: {c} for p, c in enumerate(codecs)}, seen
-' "$T/batches"
+  codec_per_partition "$T/batches"
 }
 
 # ---- transactions and idempotence ---------------------------------------------------------------
