@@ -80,7 +80,7 @@ if cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKPIPE_WERROR=ON >/d
   export KPIPE_KAFKA_DIR="$log_dir/kafka"
   export KPIPE_KAFKA_ENV="$KPIPE_KAFKA_DIR/cluster.env"
   if bash scripts/kafka.sh start; then
-    run_bats kafka "Apache Kafka $(sed -n 's/^KPIPE_KAFKA_VERSION=//p' "$KPIPE_KAFKA_ENV")" \
+    run_bats kafka "Apache Kafka $(sed -n "s/^KPIPE_KAFKA_VERSION='\(.*\)'/\1/p" "$KPIPE_KAFKA_ENV")" \
       '!mock-only,!broker-free'
     bash scripts/kafka.sh stop
   else
