@@ -74,11 +74,17 @@ asio::awaitable<result<std::shared_ptr<net::connection>>> cluster::connection_to
   co_return conn;
 }
 
-protocol::uuid topic_id_of(const protocol::metadata::response& metadata, const std::string& topic) {
+const protocol::metadata::response::topic* find_topic(const protocol::metadata::response& metadata,
+                                                      const std::string& topic) {
   for (const auto& t : metadata.topics) {
-    if (t.name && *t.name == topic) return t.topic_id;
+    if (t.name && *t.name == topic) return &t;
   }
-  return {};
+  return nullptr;
+}
+
+protocol::uuid topic_id_of(const protocol::metadata::response& metadata, const std::string& topic) {
+  const auto* found = find_topic(metadata, topic);
+  return found ? found->topic_id : protocol::uuid{};
 }
 
 void cluster::add_broker(std::int32_t node_id, net::broker_address address) {

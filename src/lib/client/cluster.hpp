@@ -58,6 +58,10 @@ class cluster {
   std::int16_t metadata_version_ = 0;
 };
 
+// A topic's entry in a metadata answer, or nullptr when the answer does not name it.
+const protocol::metadata::response::topic* find_topic(const protocol::metadata::response& metadata,
+                                                      const std::string& topic);
+
 // A topic's id in a metadata answer (KIP-516, Metadata v10+); all zeros when the topic is not
 // there or the answer is older.
 protocol::uuid topic_id_of(const protocol::metadata::response& metadata, const std::string& topic);

@@ -17,12 +17,19 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool coordinator_error(std::int16_t code) { return code == 14 || code == 15 || code == 16; }
+namespace errc = protocol::errc;
+
+bool coordinator_error(std::int16_t code) {
+  return code == errc::coordinator_load_in_progress || code == errc::coordinator_not_available ||
+         code == errc::not_coordinator;
+}
 
 error kafka_error(const std::string& what, std::int16_t code) {
-  auto kind = code == 30 || code == 29  ? error_kind::auth
-              : code == 69 || code == 3 ? error_kind::not_found
-                                        : error_kind::kafka;
+  auto kind = code == errc::group_authorization_failed || code == errc::topic_authorization_failed
+                  ? error_kind::auth
+              : code == errc::group_id_not_found || code == errc::unknown_topic_or_partition
+                  ? error_kind::not_found
+                  : error_kind::kafka;
   return error{kind, what + ": " + std::string(protocol::error_name(code))};
 }
 

@@ -93,24 +93,19 @@ void producer::notify() { changed_.cancel(); }
 // ---- start ------------------------------------------------------------------------------------
 
 std::int16_t producer::topic_error(const protocol::metadata::response& metadata) const {
-  for (const auto& t : metadata.topics) {
-    if (t.name && *t.name == topic_) return t.error_code;
-  }
-  return errc::unknown_topic_or_partition;
+  const auto* found = find_topic(metadata, topic_);
+  return found ? found->error_code : errc::unknown_topic_or_partition;
 }
 
 status producer::apply_metadata(const protocol::metadata::response& metadata) {
-  const protocol::metadata::response::topic* found = nullptr;
-  for (const auto& t : metadata.topics) {
-    if (t.name && *t.name == topic_) found = &t;
-  }
+  const auto* found = find_topic(metadata, topic_);
   if (!found) {
     return kpipe::error{error_kind::not_found, "topic " + topic_ + " is not in the metadata"};
   }
   if (found->error_code != 0) {
-    auto kind = found->error_code == errc::unknown_topic_or_partition ? error_kind::not_found
-                : found->error_code == 29                             ? error_kind::auth
-                                                                      : error_kind::kafka;
+    auto kind = found->error_code == errc::unknown_topic_or_partition   ? error_kind::not_found
+                : found->error_code == errc::topic_authorization_failed ? error_kind::auth
+                                                                        : error_kind::kafka;
     return kpipe::error{kind, "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
   }
   // A topic deleted and created again under the same name gets a new id: requests follow it,
