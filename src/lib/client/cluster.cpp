@@ -27,7 +27,9 @@ asio::awaitable<result<std::shared_ptr<net::connection>>> cluster::any_connectio
   error all{error_kind::timeout, "no bootstrap broker answered:"};
   for (const auto& f : failures) {
     all.message += "\n  " + f.message;
-    if (f.kind != error_kind::timeout) all.kind = error_kind::io;
+    if (f.kind != error_kind::timeout && all.kind != error_kind::auth) all.kind = error_kind::io;
+    // Credentials or certificates that one broker refuses are refused by all of them.
+    if (f.kind == error_kind::auth) all.kind = error_kind::auth;
   }
   co_return all;
 }

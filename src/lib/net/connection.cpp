@@ -9,14 +9,18 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <random>
 #include <vector>
 
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/api_versions.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/header.hpp"
+#include "protocol/generated/sasl_authenticate.hpp"
+#include "protocol/generated/sasl_handshake.hpp"
 
 namespace kpipe::net {
 
@@ -91,15 +95,26 @@ asio::awaitable<result<std::shared_ptr<connection>>> connection::open(
   auto conn = std::make_shared<connection>(executor, address, options, node_id);
   if (auto connected = co_await conn->connect_socket(); !connected) co_return connected.error();
   auto negotiated = co_await conn->negotiate_versions(protocol::api_versions::request::max_version);
-  if (negotiated) co_return conn;
-  if (negotiated.error().kind != error_kind::io) co_return negotiated.error();
-  // A broker that cannot parse a newer ApiVersions request may just close the connection
-  // (brokers before KIP-511): try once more, on a new connection, with v0.
-  auto retry = std::make_shared<connection>(executor, address, options, node_id);
-  if (auto connected = co_await retry->connect_socket(); !connected) co_return connected.error();
-  auto second = co_await retry->negotiate_versions(0);
-  if (!second) co_return second.error();
-  co_return retry;
+  if (!negotiated) {
+    if (negotiated.error().kind != error_kind::io || conn->options_.tls) {
+      co_return negotiated.error();
+    }
+    // A broker that cannot parse a newer ApiVersions request may just close the connection
+    // (brokers before KIP-511): try once more, on a new connection, with v0.
+    conn = std::make_shared<connection>(executor, address, options, node_id);
+    if (auto connected = co_await conn->connect_socket(); !connected) {
+      co_return connected.error();
+    }
+    auto second = co_await conn->negotiate_versions(0);
+    if (!second) co_return second.error();
+  }
+  if (conn->options_.sasl) {
+    if (auto authenticated = co_await conn->authenticate(false); !authenticated) {
+      conn->close();
+      co_return authenticated.error();
+    }
+  }
+  co_return conn;
 }
 
 asio::awaitable<status> connection::connect_socket() {
@@ -129,11 +144,186 @@ asio::awaitable<status> connection::connect_socket() {
   if (connect_ec) co_return stage_error("connect", connect_ec.message(), error_kind::io);
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (options_.tls) {
+    if (auto secured = co_await handshake_tls(); !secured) co_return secured.error();
+  }
 
   asio::co_spawn(executor_, read_loop(), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   co_return success{};
+}
+
+asio::awaitable<status> connection::handshake_tls() {
+  tls_ =
+      std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, options_.tls->native());
+  if (auto prepared = options_.tls->prepare(tls_->native_handle(), address_.host); !prepared) {
+    co_return prepared.error();
+  }
+  asio::steady_timer deadline(executor_, options_.stage_timeout);
+  auto shaken = co_await (tls_->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
+                          deadline.async_wait(use_tuple));
+  if (shaken.index() == 1) {
+    socket_.close();
+    co_return stage_error("TLS handshake",
+                          "no answer within " + milliseconds_text(options_.stage_timeout) +
+                              " (is this a plaintext listener?)",
+                          error_kind::timeout);
+  }
+  auto [ec] = std::get<0>(shaken);
+  if (ec) {
+    auto failure =
+        describe_tls_failure(ec, tls_->native_handle(), name(), address_.host, "TLS handshake");
+    socket_.close();
+    co_return failure;
+  }
+  if (options_.log) {
+    SSL* ssl = tls_->native_handle();
+    note(std::string("TLS ") + SSL_get_version(ssl) + " with " + SSL_get_cipher_name(ssl) +
+         (options_.tls->options().verify_certificate ? "" : " (certificate verification off)"));
+  }
+  co_return success{};
+}
+
+void connection::note(const std::string& text) const {
+  if (options_.log) options_.log(name() + ": " + text);
+}
+
+asio::awaitable<result<response_frame>> connection::send_auth_step(std::int16_t api_key,
+                                                                   std::int16_t version,
+                                                                   protocol::byte_buffer body) {
+  auto pending =
+      enqueue(api_key, version, std::move(body), {}, nullptr, options_.stage_timeout, true, false);
+  if (!pending) co_return pending.error();
+  co_return co_await finish(std::move(pending).value());
+}
+
+asio::awaitable<status> connection::authenticate(bool again) {
+  auto& authenticator = *options_.sasl;
+  auto mechanism = std::string(sasl::mechanism_name(authenticator.mechanism()));
+  auto handshake_version = version_for(protocol::api_key::sasl_handshake);
+  auto authenticate_version = version_for(protocol::api_key::sasl_authenticate);
+  if (!handshake_version || *handshake_version < 1 || !authenticate_version) {
+    co_return stage_error("SASL",
+                          "the broker does not support SaslAuthenticate (Kafka 1.0+, KIP-152): "
+                          "is this listener SASL?",
+                          error_kind::protocol);
+  }
+  const std::string stage = "SASL " + mechanism;
+  auto fail_with = [&](error_kind kind, const std::string& what) {
+    return stage_error(stage.c_str(), what, kind);
+  };
+
+  protocol::sasl_handshake::request handshake;
+  handshake.mechanism = mechanism;
+  protocol::writer handshake_body;
+  handshake.encode(handshake_body, *handshake_version);
+  auto handshake_frame = co_await send_auth_step(protocol::api_key::sasl_handshake,
+                                                 *handshake_version, handshake_body.take());
+  if (!handshake_frame) co_return handshake_frame.error();
+  protocol::sasl_handshake::response handshake_answer;
+  protocol::reader hr(handshake_frame->body(), handshake_frame->body_offset);
+  if (!handshake_answer.decode(hr, *handshake_version)) {
+    co_return decode_error(*this, protocol::api_key::sasl_handshake, *handshake_version, hr);
+  }
+  if (handshake_answer.error_code == protocol::errc::unsupported_sasl_mechanism) {
+    std::string enabled;
+    for (const auto& m : handshake_answer.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
+    co_return fail_with(error_kind::auth, "the broker does not enable " + mechanism +
+                                              " on this listener; it enables: " +
+                                              (enabled.empty() ? "none" : enabled));
+  }
+  if (handshake_answer.error_code == protocol::errc::illegal_sasl_state) {
+    co_return fail_with(error_kind::protocol,
+                        "the broker refused SaslHandshake (ILLEGAL_SASL_STATE): is this "
+                        "listener SASL?");
+  }
+  if (handshake_answer.error_code != 0) {
+    co_return fail_with(
+        error_kind::kafka,
+        "SaslHandshake: " + std::string(protocol::error_name(handshake_answer.error_code)));
+  }
+
+  auto exchange = co_await authenticator.begin(executor_, options_.stage_timeout);
+  if (!exchange) co_return exchange.error();
+  auto message = exchange.value()->initial();
+  if (!message) co_return message.error();
+  std::string outgoing = std::move(message).value();
+  for (int step = 0; step < 8; ++step) {
+    protocol::sasl_authenticate::request request;
+    request.auth_bytes.assign(outgoing.begin(), outgoing.end());
+    protocol::writer body;
+    request.encode(body, *authenticate_version);
+    auto frame = co_await send_auth_step(protocol::api_key::sasl_authenticate,
+                                         *authenticate_version, body.take());
+    if (!frame) co_return frame.error();
+    protocol::sasl_authenticate::response answer;
+    protocol::reader r(frame->body(), frame->body_offset);
+    if (!answer.decode(r, *authenticate_version)) {
+      co_return decode_error(*this, protocol::api_key::sasl_authenticate, *authenticate_version, r);
+    }
+    if (answer.error_code != 0) {
+      std::string said = answer.error_message && !answer.error_message->empty()
+                             ? *answer.error_message
+                             : std::string(protocol::error_name(answer.error_code));
+      co_return fail_with(error_kind::auth, "authentication failed: " + said);
+    }
+    std::string_view server(reinterpret_cast<const char*>(answer.auth_bytes.data()),
+                            answer.auth_bytes.size());
+    auto next = exchange.value()->respond(server);
+    if (!next) {
+      error e = next.error();
+      e.message = name() + ": SASL " + mechanism + ": " + e.message;
+      co_return e;
+    }
+    if (!next.value()) {
+      if (answer.session_lifetime_ms > 0) {
+        // Java's client picks a point between 85% and 95% of the session, so that many
+        // clients started together do not all come back at once (KIP-368).
+        static thread_local std::minstd_rand spread(std::random_device{}());
+        double share = 0.85 + 0.10 * (static_cast<double>(spread() % 1000) / 1000.0);
+        reauthenticate_at_ = std::chrono::steady_clock::now() +
+                             std::chrono::milliseconds(static_cast<std::int64_t>(
+                                 static_cast<double>(answer.session_lifetime_ms) * share));
+      } else {
+        reauthenticate_at_ = std::chrono::steady_clock::time_point::max();
+      }
+      if (options_.log) {
+        note(std::string(again ? "re-authenticated" : "authenticated") + " with " + mechanism +
+             (answer.session_lifetime_ms > 0
+                  ? "; session lifetime " +
+                        milliseconds_text(std::chrono::milliseconds(answer.session_lifetime_ms))
+                  : std::string()));
+      }
+      co_return success{};
+    }
+    outgoing = std::move(*next.value());
+  }
+  co_return fail_with(error_kind::protocol, "the exchange did not finish in 8 steps");
+}
+
+asio::awaitable<void> connection::reauthenticate() {
+  auto self = shared_from_this();
+  asio::steady_timer wait(executor_);
+  // The broker takes SaslHandshake only between requests: everything sent must be answered.
+  while (!failure_ && (!in_flight_.empty() || writing_ || !write_queue_.empty())) {
+    wait.expires_after(std::chrono::milliseconds(1));
+    co_await wait.async_wait(use_tuple);
+  }
+  if (failure_) co_return;
+  auto done = co_await authenticate(true);
+  reauthenticating_ = false;
+  if (!done) {
+    fail(done.error());
+    co_return;
+  }
+  while (!held_.empty()) {
+    auto held = std::move(held_.front());
+    held_.pop_front();
+    if (held.expect_response) in_flight_.push_back(held.pending);
+    write_queue_.push_back(std::move(held.frame));
+  }
+  start_writer();
 }
 
 asio::awaitable<status> connection::negotiate_versions(std::int16_t first_version) {
@@ -216,7 +406,22 @@ result<connection::request_handle> connection::start(
     std::int16_t api_key, std::int16_t version, protocol::byte_buffer body,
     std::vector<std::span<const std::uint8_t>> pieces, std::shared_ptr<const void> keep_alive,
     std::chrono::milliseconds timeout, bool expect_response) {
+  return enqueue(api_key, version, std::move(body), std::move(pieces), std::move(keep_alive),
+                 timeout, expect_response, true);
+}
+
+result<connection::request_handle> connection::enqueue(
+    std::int16_t api_key, std::int16_t version, protocol::byte_buffer body,
+    std::vector<std::span<const std::uint8_t>> pieces, std::shared_ptr<const void> keep_alive,
+    std::chrono::milliseconds timeout, bool expect_response, bool through_gate) {
   if (failure_) return *failure_;
+  if (through_gate && options_.sasl && !reauthenticating_ &&
+      std::chrono::steady_clock::now() >= reauthenticate_at_) {
+    reauthenticating_ = true;
+    asio::co_spawn(executor_, reauthenticate(), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+  }
   auto pending =
       std::make_shared<pending_request>(executor_, next_correlation_id_++, api_key, version);
   protocol::header::request header;
@@ -240,6 +445,11 @@ result<connection::request_handle> connection::start(
   // record batches are never copied behind the header.
   queued_frame frame{head.take(), std::move(body), std::move(pieces), std::move(keep_alive),
                      nullptr};
+  if (through_gate && reauthenticating_) {
+    if (!expect_response) frame.written = pending;
+    held_.push_back(held_frame{std::move(frame), pending, expect_response});
+    return pending;
+  }
   if (expect_response) {
     in_flight_.push_back(pending);
   } else {
@@ -306,7 +516,8 @@ asio::awaitable<void> connection::write_loop() {
         }
       }
     }
-    auto [ec, written] = co_await asio::async_write(socket_, buffers, use_tuple);
+    auto [ec, written] = tls_ ? co_await asio::async_write(*tls_, buffers, use_tuple)
+                              : co_await asio::async_write(socket_, buffers, use_tuple);
     if (ec) {
       fail(stage_error("write", ec.message(), error_kind::io));
     }
@@ -325,8 +536,17 @@ asio::awaitable<void> connection::read_loop() {
   auto self = shared_from_this();
   std::array<std::uint8_t, 4> prefix{};
   while (!failure_) {
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(prefix), use_tuple);
+    auto [ec, n] = tls_ ? co_await asio::async_read(*tls_, asio::buffer(prefix), use_tuple)
+                        : co_await asio::async_read(socket_, asio::buffer(prefix), use_tuple);
     acknowledge_quickly();
+    if (ec && tls_ && ec.category() == asio::error::get_ssl_category() &&
+        ec != asio::ssl::error::stream_truncated) {
+      // A TLS 1.3 broker checks the client's certificate after the handshake: its refusal
+      // arrives as an alert on the first read.
+      if (!failure_)
+        fail(describe_tls_failure(ec, tls_->native_handle(), name(), address_.host, "read"));
+      co_return;
+    }
     if (ec) {
       if (!failure_) {
         std::string what =
@@ -348,7 +568,8 @@ asio::awaitable<void> connection::read_loop() {
       co_return;
     }
     protocol::byte_buffer bytes(size);
-    auto [body_ec, m] = co_await asio::async_read(socket_, asio::buffer(bytes), use_tuple);
+    auto [body_ec, m] = tls_ ? co_await asio::async_read(*tls_, asio::buffer(bytes), use_tuple)
+                             : co_await asio::async_read(socket_, asio::buffer(bytes), use_tuple);
     if (body_ec) {
       if (!failure_) fail(stage_error("read", body_ec.message(), error_kind::io));
       co_return;
@@ -416,6 +637,11 @@ void connection::fail(error e) {
     f.written->wake.cancel();
   }
   write_queue_.clear();
+  for (auto& held : held_) {
+    held.pending->outcome = e;
+    held.pending->wake.cancel();
+  }
+  held_.clear();
 }
 
 void connection::close() { fail(error{error_kind::io, name() + ": connection closed"}); }

@@ -6,14 +6,21 @@
 // in order on a connection; a correlation id that does not match is fatal for the connection).
 // Requests are written by a writer coroutine that drains a queue, so any number of coroutines
 // may send at once. Everything runs on one thread: no locks.
+//
+// Security: with options.tls the bytes go through TLS (the handshake is a stage of open());
+// with options.sasl the connection authenticates after ApiVersions (KIP-43 SaslHandshake,
+// KIP-152 SaslAuthenticate), and again before the session the broker granted ends (KIP-368):
+// requests made meanwhile wait, unsent, until re-authentication is done.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +29,8 @@
 #include <string>
 
 #include "net/broker_address.hpp"
+#include "net/sasl/sasl.hpp"
+#include "net/tls.hpp"
 #include "protocol/reader.hpp"
 #include "protocol/types.hpp"
 #include "protocol/writer.hpp"
@@ -42,6 +51,12 @@ struct connection_options {
   std::chrono::milliseconds request_timeout{30'000};
   // Frames larger than this are refused before anything is allocated.
   std::size_t max_frame_bytes = 256u << 20;
+  // TLS on every connection when set (security.protocol SSL or SASL_SSL).
+  std::shared_ptr<tls_context> tls;
+  // SASL authentication on every connection when set (SASL_PLAINTEXT or SASL_SSL).
+  std::shared_ptr<sasl::authenticator> sasl;
+  // Notes for -v: the TLS session, who authenticated, re-authentication. Never secrets.
+  std::function<void(const std::string&)> log;
 };
 
 // The versions of one API that a broker supports.
@@ -135,7 +150,22 @@ class connection : public std::enable_shared_from_this<connection> {
   };
 
   asio::awaitable<status> connect_socket();
+  asio::awaitable<status> handshake_tls();
   asio::awaitable<status> negotiate_versions(std::int16_t first_version);
+  // SaslHandshake + SaslAuthenticate until the mechanism is done; sets reauthenticate_at_.
+  asio::awaitable<status> authenticate(bool again);
+  // KIP-368: waits for the requests in flight, authenticates again, then sends what waited.
+  asio::awaitable<void> reauthenticate();
+  // One authentication step, sent past the re-authentication gate.
+  asio::awaitable<result<response_frame>> send_auth_step(std::int16_t api_key, std::int16_t version,
+                                                         protocol::byte_buffer body);
+  result<request_handle> enqueue(std::int16_t api_key, std::int16_t version,
+                                 protocol::byte_buffer body,
+                                 std::vector<std::span<const std::uint8_t>> pieces,
+                                 std::shared_ptr<const void> keep_alive,
+                                 std::chrono::milliseconds timeout, bool expect_response,
+                                 bool through_gate);
+  void note(const std::string& text) const;
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   void start_writer();
@@ -146,6 +176,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
   asio::any_io_executor executor_;
   asio::ip::tcp::socket socket_;
+  // The TLS layer over socket_, when options_.tls is set.
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   broker_address address_;
   connection_options options_;
   std::int32_t node_id_;
@@ -161,6 +193,17 @@ class connection : public std::enable_shared_from_this<connection> {
   std::optional<error> failure_;
   std::map<std::int16_t, version_range> broker_versions_;
   std::int16_t api_versions_version_ = 0;
+  // KIP-368: when to authenticate again (never when the broker set no session lifetime), and
+  // the requests that wait meanwhile, each with its handle and whether it expects an answer.
+  std::chrono::steady_clock::time_point reauthenticate_at_ =
+      std::chrono::steady_clock::time_point::max();
+  bool reauthenticating_ = false;
+  struct held_frame {
+    queued_frame frame;
+    request_handle pending;
+    bool expect_response;
+  };
+  std::deque<held_frame> held_;
 };
 
 // Says why a response could not be decoded: "Metadata v9 response from broker 1 (h:p): ...".
