@@ -624,8 +624,14 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       ->type_name("ENC");
   cmd->add_option("--value-encoding", o.value_encoding, "For -J: text|hex|base64|json|auto")
       ->type_name("ENC");
-  cmd->add_option("--isolation", o.isolation,
-                  "read-committed (default: aborted transactions skipped) or read-uncommitted")
+  cmd->add_option_function<std::string>(
+         "--isolation",
+         [&o](const std::string& mode) {
+           o.isolation = mode;
+           o.isolation_given = true;
+         },
+         "read-committed (default: aborted transactions skipped) or read-uncommitted "
+         "(property isolation.level)")
       ->check(CLI::IsMember({"read-committed", "read-uncommitted"}))
       ->type_name("MODE");
   cmd->add_flag("--print-control-records", o.print_control_records, "Show transaction markers too");
@@ -646,7 +652,18 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
   return cmd;
 }
 
-int run_consume(const global_options& global, const consume_options& options) {
+int run_consume(const global_options& global, const consume_options& given) {
+  consume_options options = given;
+  if (auto it = global.properties.find("isolation.level");
+      it != global.properties.end() && !options.isolation_given) {
+    if (it->second == "read_committed" || it->second == "read_uncommitted") {
+      options.isolation = it->second == "read_committed" ? "read-committed" : "read-uncommitted";
+    } else {
+      std::cerr << "kpipe: consume: " << global.source_of("isolation.level")
+                << ": read_committed or read_uncommitted, got '" << it->second << "'\n";
+      return exit_usage;
+    }
+  }
   if (options.topics.empty()) {
     std::cerr << "kpipe: consume: name a topic (-t TOPIC)\n";
     return exit_usage;

@@ -31,6 +31,7 @@ struct consume_options {
   std::string key_encoding = "auto";
   std::string value_encoding = "auto";
   std::string isolation = "read-committed";
+  bool isolation_given = false;  // --isolation beats -X isolation.level
   bool print_control_records = false;
   bool unbuffered = false;
   std::vector<std::string> grep;

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       "Produce from stdin, tail topics, script offset and lag checks, decode protocol dumps."};
   app.name("kpipe");
   app.set_version_flag("--version", std::string("kpipe ") + KPIPE_VERSION);
-  app.require_subcommand(1);
+  // A subcommand is required, but --show-config alone is a complete request.
+  app.require_subcommand(0, 1);
   // Global options are accepted after the subcommand too, as kcat users type them.
   app.fallthrough();
   app.footer(
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
       "  seq 100 | kpipe -b localhost:9092 produce -t numbers\n"
       "  kpipe -b localhost:9092 metadata\n"
       "  KPIPE_BROKERS=broker1:9092,broker2:9092 kpipe metadata -t orders --format json\n"
+      "  kpipe -F client.properties metadata          # Java or kcat config file\n"
+      "  kpipe --profile prod --show-config           # what a profile amounts to\n"
+      "  kpipe -b h:9093 --tls-ca ca.pem --sasl-mechanism SCRAM-SHA-512 --sasl-user me metadata\n"
       "\n"
       "Run 'kpipe COMMAND --help' for a command's options.\n"
       "Exit status: 0 ok, 1 runtime or Kafka error, 2 usage, 3 auth, 4 not found, 5 timed out,\n"
@@ -75,6 +79,23 @@ int main(int argc, char** argv) {
   if (auto resolved = global.resolve(); !resolved) {
     std::cerr << "kpipe: " << resolved.error().message << "\nRun 'kpipe --help' for usage.\n";
     return exit_usage;
+  }
+  if (global.verbosity >= 0) {
+    for (const auto& warning : global.warnings) std::cerr << "kpipe: warning: " << warning << "\n";
+  }
+  if (global.show_config) {
+    write_stdout(render_settings(global));
+    return exit_ok;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << "kpipe: A subcommand is required\nRun 'kpipe --help' for usage.\n";
+    return exit_usage;
+  }
+  if (!decode_cmd->parsed()) {
+    if (auto secured = global.resolve_security(); !secured) {
+      std::cerr << "kpipe: " << secured.error().message << "\n";
+      return exit_code_for(secured.error());
+    }
   }
   if (metadata_cmd->parsed()) return run_metadata(global, metadata);
   if (decode_cmd->parsed()) return run_decode(global, decode);

@@ -16,22 +16,23 @@ namespace {
 
 error usage(std::string message) { return error{error_kind::usage, std::move(message)}; }
 
-// The first of a flag's value and the -X properties that mean the same (Java and librdkafka
-// names), with where it came from for error messages.
+// The first of a flag's value and the properties (-X, config file, ...) that mean the same (Java
+// and librdkafka names), with where it came from for error messages.
 struct setting {
   std::optional<std::string> value;
   std::string source;
+  bool from_property = false;
 };
 
 setting pick(const std::optional<std::string>& flag, const std::string& flag_name,
              const global_options& global, std::initializer_list<const char*> properties) {
-  if (flag) return {flag, flag_name};
+  if (flag) return {flag, flag_name, false};
   for (const char* name : properties) {
     if (auto it = global.properties.find(name); it != global.properties.end()) {
-      return {it->second, std::string("-X ") + name};
+      return {it->second, global.source_of(name), true};
     }
   }
-  return {std::nullopt, flag_name};
+  return {std::nullopt, flag_name, false};
 }
 
 result<long long> integer(const setting& s) {
@@ -57,7 +58,7 @@ result<std::chrono::milliseconds> duration_setting(const setting& s, bool plain_
   return *d;
 }
 
-bool is_ms_property(const setting& s) { return s.source.rfind("-X ", 0) == 0; }
+bool is_ms_property(const setting& s) { return s.from_property; }
 
 }  // namespace
 
@@ -226,7 +227,8 @@ result<produce_settings> resolve_produce(const produce_options& o, const global_
   if (idempotence_asked && p.acks != -1) {
     return usage("idempotence needs --acks all (or drop -X enable.idempotence=true)");
   }
-  p.transactional_id = o.transactional_id;
+  p.transactional_id =
+      pick(o.transactional_id, "--transactional-id", g, {"transactional.id"}).value;
   if (p.transactional_id && p.acks != -1) return usage("--transactional-id needs --acks all");
   if (p.transactional_id && o.no_idempotence) {
     return usage("--transactional-id needs idempotence: drop --no-idempotence");
