@@ -5,14 +5,18 @@
 #
 # Completes the commands kpipe implements (and offsets' list, get and commit), global options
 # anywhere on the line, each command's own options after it, the values of options that take
-# a word from a fixed set (--format, --input, -z, --acks, --partitioner, --on-error,
-# --isolation, --assignor, --commit, --key-encoding, --value-encoding, consume's -o keywords,
-# offsets list's --time keywords), and file names for decode's input file and produce's FILE
-# arguments. An option already given is not offered again unless kpipe takes it repeatedly
-# (-X, -v, -q, -H, --grep, and -t or -p where the command takes several), nor decode's other
-# modes once one is given, nor produce's -K and -k next to -J (which excludes them). Other
-# option values (brokers, properties, durations, sizes, topics, groups, partitions, offsets,
-# delimiters, formats) get no completion at all, never file names.
+# a word from a fixed set (--format, --sasl-mechanism, --input, -z, --acks, --partitioner,
+# --on-error, --isolation, --assignor, --commit, --key-encoding, --value-encoding, consume's -o
+# keywords, offsets list's --time keywords), --profile's names (the [NAME] sections of the
+# config file: those given with -F on the line, else $KPIPE_CONFIG, else
+# ${XDG_CONFIG_HOME:-~/.config}/kpipe/config), -X's property names (a static list below) and,
+# after "NAME=", the values of the properties that have a fixed set or name a file, and file
+# names for -F, --tls-ca, --tls-cert, --tls-key, --sasl-password-file, decode's input file and
+# produce's FILE arguments. An option already given is not offered again unless kpipe takes it
+# repeatedly (-X, -F, -v, -q, -H, --grep, and -t or -p where the command takes several), nor
+# decode's other modes once one is given, nor produce's -K and -k next to -J (which excludes
+# them). Other option values (brokers, user names, durations, sizes, topics, groups,
+# partitions, offsets, delimiters, formats) get no completion at all, never file names.
 #
 # After produce and consume, --format is the command's own -f (a record layout), not the
 # global text|json: kpipe gives it to the command, so only a --format before the command is
@@ -23,12 +27,35 @@
 _kpipe_commands="metadata decode produce consume offsets"
 _kpipe_offsets_commands="list get commit"
 
-_kpipe_global_options="-b --brokers -X --property --timeout --format -v --verbose -q --quiet
-  -h --help --version"
+_kpipe_global_options="-b --brokers -X --property -F --config --profile --show-config --timeout
+  --format -v --verbose -q --quiet --tls --tls-ca --tls-cert --tls-key --tls-insecure
+  --sasl-mechanism --sasl-user --sasl-password-file -h --help --version"
+
+# Properties -X completes: those kpipe acts on, as in src/lib/config/known_properties.cpp (the
+# librdkafka and Java names it accepts and ignores are left out). A name kpipe does not know is
+# a usage error.
+_kpipe_properties="bootstrap.servers metadata.broker.list client.id security.protocol
+  sasl.mechanism sasl.mechanisms sasl.username sasl.password sasl.password.file sasl.jaas.config
+  sasl.oauthbearer.method sasl.oauthbearer.token sasl.oauthbearer.token.file
+  sasl.oauthbearer.client.id sasl.oauthbearer.client.credentials.client.id
+  sasl.oauthbearer.client.secret sasl.oauthbearer.client.credentials.client.secret
+  sasl.oauthbearer.client.secret.file sasl.oauthbearer.scope sasl.oauthbearer.token.endpoint.url
+  sasl.oauthbearer.config sasl.oauthbearer.extensions enable.sasl.oauthbearer.unsecure.jwt
+  ssl.ca.location ssl.ca.pem ssl.certificate.location ssl.certificate.pem ssl.key.location
+  ssl.key.pem ssl.key.password ssl.keystore.location ssl.keystore.password ssl.keystore.type
+  ssl.keystore.certificate.chain ssl.keystore.key ssl.truststore.location
+  ssl.truststore.password ssl.truststore.type ssl.truststore.certificates
+  ssl.endpoint.identification.algorithm enable.ssl.certificate.verification
+  linger.ms queue.buffering.max.ms batch.size batch.num.messages buffer.memory compression.type
+  compression.codec compression.level acks request.required.acks enable.idempotence
+  transactional.id transaction.timeout.ms retries message.send.max.retries retry.backoff.ms
+  delivery.timeout.ms message.timeout.ms request.timeout.ms max.in.flight.requests.per.connection
+  max.in.flight partitioner session.timeout.ms isolation.level check.crcs"
 
 # Options, of any command, that take a value as the next argument. (No option is a flag in one
 # command and takes a value in another.)
-_kpipe_value_options="-b --brokers -X --property --timeout --format -t --topic --input --api-key
+_kpipe_value_options="-b --brokers -X --property -F --config --profile --timeout --format --tls-ca
+  --tls-cert --tls-key --sasl-mechanism --sasl-user --sasl-password-file -t --topic --input --api-key
   --api-version -D --delimiter -K --key-delimiter -k --key -H --header -p --partition
   --partitioner -z --compression --acks --transactional-id --batch-bytes --batch-records
   --linger --max-inflight --rate -f --on-error -G --group --assignor --instance-id --commit
@@ -63,8 +90,9 @@ _kpipe_command_options() {
 # has no short form or is long already. No subshell: it runs for every option and word.
 _kpipe_long_name() {
   case $1 in
-    -b) long_name=--brokers ;; -X) long_name=--property ;; -v) long_name=--verbose ;;
-    -q) long_name=--quiet ;; -h) long_name=--help ;; -t) long_name=--topic ;;
+    -b) long_name=--brokers ;; -X) long_name=--property ;; -F) long_name=--config ;;
+    -v) long_name=--verbose ;; -q) long_name=--quiet ;; -h) long_name=--help ;;
+    -t) long_name=--topic ;;
     -D) long_name=--delimiter ;; -K) long_name=--key-delimiter ;; -k) long_name=--key ;;
     -H) long_name=--header ;; -Z) long_name=--null-empty ;; -l) long_name=--lines ;;
     -J) long_name=--json ;; -p) long_name=--partition ;; -z) long_name=--compression ;;
@@ -79,7 +107,7 @@ _kpipe_long_name() {
 # subcommand $3).
 _kpipe_repeatable() {
   case $1 in
-    --property | --verbose | --quiet | --header | --grep) return 0 ;;
+    --property | --config | --verbose | --quiet | --header | --grep) return 0 ;;
     --topic) [[ $2 == metadata || $2 == consume ]] ;;
     --partition) [[ $2 == consume || ($2 == offsets && $3 != commit) ]] ;;
     *) return 1 ;;
@@ -138,6 +166,124 @@ _kpipe_takes_value() {
   return 1
 }
 
+# Fills COMPREPLY with file names (directories too, to descend into) matching $1, each prefixed
+# with $2. Without a prefix readline is told they are file names, so that it appends '/' to a
+# directory and quotes what needs quoting; with one ("--config=" typed as one word) it cannot be.
+_kpipe_files() {
+  local f
+  COMPREPLY=()
+  if [[ -z $2 ]]; then
+    compopt -o filenames 2>/dev/null || : # fails outside a completion (tests)
+    mapfile -t COMPREPLY < <(compgen -f -- "$1")
+  else
+    while IFS= read -r f; do COMPREPLY+=("$2$f"); done < <(compgen -f -- "$1")
+  fi
+}
+
+# Prints the profile names, the [NAME] (or [profile NAME]) section headers, of the config files
+# kpipe would read: each -F/--config given on the line, else $KPIPE_CONFIG, else
+# ${XDG_CONFIG_HOME:-$HOME/.config}/kpipe/config. Reads the files with bash alone (no
+# subprocess); a file that cannot be read gives nothing.
+_kpipe_profiles() {
+  local -a files=()
+  local i word next line name seen=" "
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=${COMP_WORDS[i]}
+    case $word in
+      -F | --config)
+        next=${COMP_WORDS[i + 1]}
+        if [[ $next == "=" ]]; then
+          ((i++))
+          next=${COMP_WORDS[i + 1]}
+        fi
+        ((i + 1 < COMP_CWORD)) && files+=("$next")
+        ((i++))
+        ;;
+      --config=?*) files+=("${word#--config=}") ;;
+      -F?*) files+=("${word#-F}") ;;
+    esac
+  done
+  if ((${#files[@]} == 0)); then
+    if [[ -n ${KPIPE_CONFIG-} ]]; then
+      files=("$KPIPE_CONFIG")
+    elif [[ -n ${XDG_CONFIG_HOME-} ]]; then
+      files=("$XDG_CONFIG_HOME/kpipe/config")
+    elif [[ -n ${HOME-} ]]; then
+      files=("$HOME/.config/kpipe/config")
+    fi
+  fi
+  local header='^[[:space:]]*\[[[:space:]]*([^]]*[^][:space:]])[[:space:]]*\][[:space:]]*$'
+  for word in "${files[@]}"; do
+    # shellcheck disable=SC2088 # a "~/" typed on the line: the shell has not expanded it yet
+    [[ $word == "~/"* ]] && word=$HOME/${word#"~/"}
+    [[ -f $word && -r $word ]] || continue
+    while IFS= read -r line || [[ -n $line ]]; do
+      if [[ $line =~ $header ]]; then
+        name=${BASH_REMATCH[1]}
+        [[ $name =~ ^profile[[:space:]]+(.+)$ ]] && name=${BASH_REMATCH[1]} # [profile NAME]
+        [[ $seen == *" $name "* ]] && continue # a section may be opened again
+        seen+="$name "
+        echo "$name"
+      fi
+    done <"$word"
+  done
+}
+
+# Fills COMPREPLY with what -X's argument $1 completes to, each prefixed with $2. Before '=':
+# the property names, with '=' appended and no space after; after it ($1 is then NAME=VALUE):
+# the values of properties that take a word from a fixed set or name a file. With '=' in
+# COMP_WORDBREAKS the value arrives on its own: then _kpipe_property_value is called directly.
+_kpipe_property_argument() {
+  local n
+  COMPREPLY=()
+  if [[ $1 == *=* ]]; then
+    _kpipe_property_value "${1%%=*}" "${1#*=}" "$2${1%%=*}="
+    return
+  fi
+  for n in $(compgen -W "$_kpipe_properties" -- "$1"); do
+    COMPREPLY+=("$2$n=")
+  done
+  compopt -o nospace 2>/dev/null || : # fails outside a completion (tests)
+}
+
+# Fills COMPREPLY with the values of property $1 matching $2, each prefixed with $3.
+_kpipe_property_value() {
+  local values="" v
+  COMPREPLY=()
+  case $1 in
+    security.protocol) values="PLAINTEXT SSL SASL_PLAINTEXT SASL_SSL" ;;
+    sasl.mechanism | sasl.mechanisms) values="PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER" ;;
+    sasl.oauthbearer.method) values="default oidc" ;;
+    ssl.endpoint.identification.algorithm) values="https none" ;;
+    enable.ssl.certificate.verification | enable.idempotence | check.crcs | \
+      enable.sasl.oauthbearer.unsecure.jwt) values="true false" ;;
+    isolation.level) values="read_committed read_uncommitted" ;;
+    ssl.truststore.type) values="PEM PKCS12" ;;
+    ssl.keystore.type) values="PKCS12 PEM" ;;
+    compression.type | compression.codec) values="none gzip snappy lz4 zstd" ;;
+    acks | request.required.acks) values="all 1 0" ;;
+    partitioner) values="murmur2 random roundrobin" ;;
+    *.location | *.file)
+      _kpipe_files "$2" "$3"
+      return
+      ;;
+  esac
+  for v in $(compgen -W "$values" -- "$2"); do
+    COMPREPLY+=("$3$v")
+  done
+}
+
+# True when word $1 is -X or --property (or the "=" after "--property"), so that the word after
+# it is a property NAME.
+_kpipe_property_option_at() {
+  (($1 > 0)) || return 1
+  case ${COMP_WORDS[$1]} in
+    -X | --property) return 0 ;;
+    =) (($1 > 1)) && [[ ${COMP_WORDS[$1 - 1]} == --property ]] ;;
+    *) return 1 ;;
+  esac
+}
+
 # Fills COMPREPLY with the values of option $1 matching $2, each prefixed with $3. $4 is the
 # command the option belongs to ("" for a global option before the command), $5 offsets'
 # subcommand.
@@ -145,6 +291,19 @@ _kpipe_option_values() {
   local values="" v
   case $1 in
     --format) [[ $4 == produce || $4 == consume ]] || values="text json" ;; # else a layout
+    -F | --config | --tls-ca | --tls-cert | --tls-key | --sasl-password-file)
+      _kpipe_files "$2" "$3"
+      return
+      ;;
+    -X | --property)
+      _kpipe_property_argument "$2" "$3"
+      return
+      ;;
+    --profile)
+      local IFS=$'\n'
+      values=$(_kpipe_profiles)
+      ;;
+    --sasl-mechanism) values="PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER" ;;
     --input) values="raw hex base64" ;;
     -z | --compression) values="none gzip snappy lz4 zstd" ;;
     --acks) values="all 1 0" ;;
@@ -200,6 +359,14 @@ _kpipe() {
   # as "--format" "=" "js", and readline replaces only the text after '='; without it, as one
   # word that is replaced whole. Which command the option belongs to depends on where it is:
   # before the command, only global options are accepted.
+  # -X's "NAME=VALUE" arrives as "NAME" "=" "VALUE" in the same way: the value of a property.
+  if [[ $cur == "=" ]] && _kpipe_property_option_at $((COMP_CWORD - 2)); then
+    _kpipe_property_value "$prev" "" ""
+    return 0
+  elif [[ $prev == "=" ]] && _kpipe_property_option_at $((COMP_CWORD - 3)); then
+    _kpipe_property_value "$before" "$cur" ""
+    return 0
+  fi
   local option="" where value prefix=""
   if [[ $cur == "=" && $prev == -* ]]; then
     option=$prev where=$((COMP_CWORD - 1)) value=""
@@ -231,10 +398,9 @@ _kpipe() {
 
   # File names (directories too, to descend into), marked as such so readline appends '/' and
   # quotes them: decode's one positional argument, the input file, until it is given, and
-  # produce's FILE arguments, any number of them. The only file completions.
+  # produce's FILE arguments, any number of them. (The other file names are option values.)
   if [[ $cur != -* ]] && [[ ($command == decode && $positionals == 0) || $command == produce ]]; then
-    compopt -o filenames 2>/dev/null || : # fails outside a completion (tests)
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    _kpipe_files "$cur" ""
     return 0
   fi
 

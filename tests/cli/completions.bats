@@ -64,7 +64,7 @@ lacks() {
   has -b
   has --property
   complete_words kpipe metadata --api-versions --t
-  [ "$reply" = "--topic --timeout" ]
+  [ "$reply" = "--topic --timeout --tls --tls-ca --tls-cert --tls-key --tls-insecure" ]
 }
 
 @test "global options and their values before the command do not hide it" {
@@ -84,7 +84,9 @@ lacks() {
 @test "values that are not files get no candidates" {
   complete_words kpipe metadata -b ""
   [ -z "$reply" ]
-  complete_words kpipe -X ""
+  complete_words kpipe -X client.id=""
+  [ -z "$reply" ]
+  complete_words kpipe --sasl-user ""
   [ -z "$reply" ]
   complete_words kpipe metadata --timeout ""
   [ -z "$reply" ]
@@ -304,7 +306,7 @@ lacks() {
   lacks --compression
   lacks --time
   complete_words kpipe consume --p
-  [ "$reply" = "--partition --print-control-records --property" ]
+  [ "$reply" = "--partition --print-control-records --property --profile" ]
 }
 
 @test "consume: --isolation, --assignor, --commit, the encodings and -o keywords complete" {
@@ -500,5 +502,189 @@ ZSH
   zsh_list "kpipe produce -t x -J -"
   grep -Eq '^--delimiter +-D ' <<<"$zsh_out"
   run grep -Eq '^--(key-delimiter|key|topic|json) ' <<<"$zsh_out"
+  [ "$status" -eq 1 ]
+}
+
+# ---- configuration and security ---------------------------------------------------------------
+
+@test "the configuration and security options are global: before and after the command" {
+  complete_words kpipe -
+  for o in -F --config --profile --show-config --tls --tls-ca --tls-cert --tls-key \
+    --tls-insecure --sasl-mechanism --sasl-user --sasl-password-file; do
+    has "$o"
+  done
+  complete_words kpipe consume --tls
+  [ "$reply" = "--tls --tls-ca --tls-cert --tls-key --tls-insecure" ]
+  complete_words kpipe offsets list --sasl-
+  [ "$reply" = "--sasl-mechanism --sasl-user --sasl-password-file" ]
+  complete_words kpipe produce --show
+  [ "$reply" = "--show-config" ]
+}
+
+@test "-F repeats; --profile, --tls-ca, --sasl-mechanism and the flags are given once" {
+  complete_words kpipe -F a.conf --config = b.conf --profile p --tls --tls-ca ca.pem \
+    --sasl-mechanism PLAIN --sasl-user me --show-config metadata -
+  has -F
+  has --config
+  lacks --profile
+  lacks --tls
+  lacks --tls-ca
+  lacks --sasl-mechanism
+  lacks --sasl-user
+  lacks --show-config
+  has --tls-cert
+  has --sasl-password-file
+  # their values are not taken for the command
+  complete_words kpipe --tls-ca ca.pem --profile p -F a.conf --sasl-user me met
+  [ "$reply" = "metadata" ]
+}
+
+@test "--sasl-mechanism completes its four mechanisms" {
+  complete_words kpipe --sasl-mechanism ""
+  [ "$reply" = "PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER" ]
+  complete_words kpipe metadata --sasl-mechanism = SC
+  [ "$reply" = "SCRAM-SHA-256 SCRAM-SHA-512" ]
+  complete_words kpipe --sasl-mechanism=O
+  [ "$reply" = "--sasl-mechanism=OAUTHBEARER" ]
+}
+
+@test "-F, --tls-ca, --tls-cert, --tls-key and --sasl-password-file complete file names" {
+  cd "$BATS_TEST_TMPDIR"
+  touch ca.pem client.pem client.key password.txt
+  mkdir certs
+  for o in -F --config --tls-ca --tls-cert --tls-key --sasl-password-file; do
+    complete_words kpipe "$o" c
+    [ "${#COMPREPLY[@]}" -eq 4 ]
+    has ca.pem
+    has client.pem
+    has client.key
+    has certs # a directory: --tls-ca takes one, and the others may be in one
+  done
+  complete_words kpipe metadata --tls-ca = ce
+  [ "$reply" = "certs" ]
+  complete_words kpipe consume -t x --sasl-password-file pa
+  [ "$reply" = "password.txt" ]
+  # typed as one word (no '=' in COMP_WORDBREAKS), the option stays in front
+  complete_words kpipe --tls-cert=client.p
+  [ "$reply" = "--tls-cert=client.pem" ]
+  complete_words kpipe --config=pass
+  [ "$reply" = "--config=password.txt" ]
+}
+
+@test "--profile completes the sections of the -F files, else of KPIPE_CONFIG, else XDG's" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'bootstrap.servers=h:9092\n[prod]\nsasl.mechanism=PLAIN\n  [ staging ]\n# [commented]\n[dev]\n[prod]' \
+    >a.conf # a section opened twice is offered once
+  printf '[profile eu-west]\nclient.id=x\n' >b.conf # AWS-style header: the name is eu-west
+  mkdir -p xdg/kpipe
+  printf '[from-xdg]\n' >xdg/kpipe/config
+  complete_words kpipe -F a.conf --profile ""
+  [ "$reply" = "prod staging dev" ]
+  complete_words kpipe -F a.conf metadata --profile = d
+  [ "$reply" = "dev" ]
+  # every -F counts, in any spelling
+  complete_words kpipe --config = a.conf -Fb.conf --config=nonexistent --profile ""
+  [ "$reply" = "prod staging dev eu-west" ]
+  KPIPE_CONFIG=b.conf complete_words kpipe metadata --profile ""
+  [ "$reply" = "eu-west" ]
+  KPIPE_CONFIG=b.conf complete_words kpipe -F a.conf --profile p
+  [ "$reply" = "prod" ]
+  KPIPE_CONFIG="" XDG_CONFIG_HOME=$PWD/xdg complete_words kpipe --profile ""
+  [ "$reply" = "from-xdg" ]
+  KPIPE_CONFIG="" XDG_CONFIG_HOME="" HOME=$PWD/xdg-less complete_words kpipe --profile ""
+  [ -z "$reply" ]
+  mkdir -p home/.config/kpipe
+  printf '[from-home]\n' >home/.config/kpipe/config
+  KPIPE_CONFIG="" XDG_CONFIG_HOME="" HOME=$PWD/home complete_words kpipe --profile ""
+  [ "$reply" = "from-home" ]
+  # a "~/" on the line is not expanded by the shell before completion: the completion does it
+  HOME=$PWD complete_words kpipe -F '~/b.conf' --profile ""
+  [ "$reply" = "eu-west" ]
+  complete_words kpipe -F missing.conf --profile ""
+  [ -z "$reply" ]
+}
+
+@test "-X completes property names with '=' after them, then some properties' values" {
+  complete_words kpipe -X ssl.ca
+  [ "$reply" = "ssl.ca.location= ssl.ca.pem=" ]
+  complete_words kpipe metadata -X sasl.oauthbearer.client.s
+  [ "$reply" = "sasl.oauthbearer.client.secret= sasl.oauthbearer.client.secret.file=" ]
+  complete_words kpipe --property = security.
+  [ "$reply" = "security.protocol=" ]
+  complete_words kpipe --property=enable.ssl
+  [ "$reply" = "--property=enable.ssl.certificate.verification=" ]
+  complete_words kpipe -X ""
+  for p in bootstrap.servers security.protocol sasl.mechanism sasl.username sasl.password.file \
+    sasl.jaas.config ssl.ca.location ssl.certificate.location ssl.key.location \
+    ssl.keystore.location ssl.truststore.location ssl.endpoint.identification.algorithm \
+    sasl.oauthbearer.token.endpoint.url linger.ms session.timeout.ms; do
+    has "$p="
+  done
+  # after '=': as separate words (bash's default COMP_WORDBREAKS) or as one
+  complete_words kpipe -X security.protocol = SASL
+  [ "$reply" = "SASL_PLAINTEXT SASL_SSL" ]
+  complete_words kpipe -X security.protocol =
+  [ "$reply" = "PLAINTEXT SSL SASL_PLAINTEXT SASL_SSL" ]
+  complete_words kpipe -X sasl.mechanism=SCRAM
+  [ "$reply" = "sasl.mechanism=SCRAM-SHA-256 sasl.mechanism=SCRAM-SHA-512" ]
+  complete_words kpipe --property = ssl.endpoint.identification.algorithm = ""
+  [ "$reply" = "https none" ]
+  complete_words kpipe --property=sasl.oauthbearer.method=o
+  [ "$reply" = "--property=sasl.oauthbearer.method=oidc" ]
+  # properties that name a file complete file names; free-form ones nothing
+  cd "$BATS_TEST_TMPDIR"
+  touch ca.pem token.jwt
+  complete_words kpipe -X ssl.ca.location = c
+  [ "$reply" = "ca.pem" ]
+  complete_words kpipe -X sasl.oauthbearer.token.file=t
+  [ "$reply" = "sasl.oauthbearer.token.file=token.jwt" ]
+  complete_words kpipe -X sasl.username = ""
+  [ -z "$reply" ]
+  # a complete -X argument does not hide the command
+  complete_words kpipe -X security.protocol = SSL --property = a=b met
+  [ "$reply" = "metadata" ]
+}
+
+@test "-X offers exactly the properties kpipe acts on, in bash and zsh alike" {
+  local source=$BATS_TEST_DIRNAME/../../src/lib/config/known_properties.cpp
+  [ -f "$source" ] || skip "no $source"
+  # the names in the acted-on table: acted(...), acted_secret(...) and alias(...) entries
+  local known
+  known=$(sed -n '/acted_on_table = /,/^});/p' "$source" |
+    grep -oE '(acted|acted_secret|alias)\("[^"]+"' | sed 's/.*("//; s/"$//' | sort)
+  [ "$(wc -l <<<"$known")" -gt 40 ]
+  complete_words kpipe -X ""
+  [ "$(printf '%s\n' "${COMPREPLY[@]%=}" | sort)" = "$known" ]
+  local zsh_names
+  zsh_names=$(sed -n '/^_kpipe_properties() {/,/^  )/p' \
+    "$BATS_TEST_DIRNAME/../../completions/_kpipe" | sed '1,3d; $d' | tr -s ' ' '\n' |
+    grep . | sort)
+  [ "$zsh_names" = "$known" ]
+}
+
+@test "zsh: the security options, their values, -X names and --profile's sections" {
+  command -v zsh >/dev/null || skip "zsh is not installed"
+  cd "$BATS_TEST_TMPDIR"
+  printf '[prod]\nsasl.mechanism=PLAIN\n[profile staging]\n' >kpipe.conf
+  touch ca-bundle.pem
+  zsh_list "kpipe --tls"
+  grep -Eq '^--tls-ca +-- CA certificates' <<<"$zsh_out"
+  grep -Eq '^--tls-insecure +-- ' <<<"$zsh_out"
+  zsh_list "kpipe metadata --sasl-mechanism "
+  [[ $zsh_out == *"[mechanism]"*OAUTHBEARER*PLAIN*SCRAM-SHA-256*SCRAM-SHA-512* ]]
+  zsh_list "kpipe -X ssl.ca."
+  [[ $zsh_out == *ssl.ca.location*ssl.ca.pem* ]]
+  zsh_list "kpipe -X security.protocol="
+  [[ $zsh_out == *SASL_PLAINTEXT*SASL_SSL* ]]
+  zsh_list "kpipe --tls-ca ca-"
+  [[ $zsh_out == *ca-bundle.pem* ]]
+  zsh_list "kpipe -F kpipe.conf consume --profile "
+  [[ $zsh_out == *"[profile]"*prod*staging* ]]
+  KPIPE_CONFIG=$PWD/kpipe.conf zsh_list "kpipe --profile "
+  [[ $zsh_out == *prod*staging* ]]
+  # given before the command, --tls-ca is not offered after it
+  zsh_list "kpipe --tls-ca ca-bundle.pem metadata --tls"
+  grep -Eq '^--tls-cert +-- ' <<<"$zsh_out"
+  run grep -Eq '^--tls-ca ' <<<"$zsh_out"
   [ "$status" -eq 1 ]
 }
