@@ -231,7 +231,15 @@ status global_options::resolve_security() {
       }
       sasl.password = std::move(*typed);
     }
-    auto made = net::sasl::make_authenticator(sasl, tls_context);
+    // The OIDC token endpoint is verified with the brokers' trust settings, which exist on
+    // their own when the brokers are not spoken to in TLS.
+    std::shared_ptr<net::tls_context> endpoint_tls = tls_context;
+    if (!endpoint_tls && security.token_endpoint_tls) {
+      auto context = net::tls_context::make(*security.token_endpoint_tls);
+      if (!context) return context.error();
+      endpoint_tls = context.value();
+    }
+    auto made = net::sasl::make_authenticator(sasl, endpoint_tls);
     if (!made) return made.error();
     authenticator = made.value();
   }

@@ -270,6 +270,11 @@ result<security_settings> security_resolver::resolve() {
     auto sasl = resolve_sasl();
     if (!sasl) return sasl.error();
     out_.sasl = std::move(sasl.value());
+    if (!out_.tls && !out_.sasl->oauth.token_endpoint_url.empty()) {
+      auto tls = resolve_tls();
+      if (!tls) return tls.error();
+      out_.token_endpoint_tls = std::move(tls.value());
+    }
   }
   warn_about_unused_settings();
   return std::move(out_);
@@ -658,7 +663,8 @@ status security_resolver::add_unsecured_config(net::sasl::oauth_options& oauth) 
 // Settings for a layer the protocol does not use are likely a forgotten security.protocol.
 // Built-in defaults and the environment (set once for many runs) are left out.
 void security_resolver::warn_about_unused_settings() {
-  bool tls = requests_tls(out_.protocol), sasl = requests_sasl(out_.protocol);
+  bool tls = requests_tls(out_.protocol) || out_.token_endpoint_tls.has_value();
+  bool sasl = requests_sasl(out_.protocol);
   std::string unused;
   for (const auto& [name, value] : properties_.all()) {
     if (value.from.kind == origin::built_in || value.from.kind == origin::environment) continue;

@@ -30,6 +30,9 @@ struct security_settings {
   std::string protocol;                         // PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
   std::optional<net::tls_options> tls;          // set when the protocol speaks TLS
   std::optional<net::sasl::sasl_options> sasl;  // set when the protocol speaks SASL
+  // The trust settings (ssl.*) for an OIDC token endpoint when the brokers are not spoken to in
+  // TLS (SASL_PLAINTEXT): the endpoint is HTTPS all the same.
+  std::optional<net::tls_options> token_endpoint_tls;
   std::vector<std::string> warnings;            // for stderr, one line each
 };
 
