@@ -33,7 +33,7 @@ struct security_settings {
   // The trust settings (ssl.*) for an OIDC token endpoint when the brokers are not spoken to in
   // TLS (SASL_PLAINTEXT): the endpoint is HTTPS all the same.
   std::optional<net::tls_options> token_endpoint_tls;
-  std::vector<std::string> warnings;            // for stderr, one line each
+  std::vector<std::string> warnings;  // for stderr, one line each
 };
 
 // Whether a (valid, upper-case) security.protocol speaks TLS, or SASL.
