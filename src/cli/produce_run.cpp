@@ -174,6 +174,13 @@ asio::awaitable<int> produce_run::run() {
               << " records not delivered"
               << (settings_.producer.transactional_id && !finished ? " (transaction aborted)" : "")
               << '\n';
+    // Refused credentials end the run and are why the rest was not delivered.
+    if (!finished && is_auth_failure(finished.error())) {
+      if (!settings_.producer.transactional_id) {
+        std::cerr << "kpipe: produce: " << finished.error().message << '\n';
+      }
+      co_return exit_auth;
+    }
     co_return exit_failure;
   }
   if (settings_.producer.acks == 0 && global_.verbosity > 0) {

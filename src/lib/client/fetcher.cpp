@@ -324,7 +324,10 @@ asio::awaitable<void> fetcher::refresh_leaders() {
   auto metadata = co_await cluster_.fetch_metadata(topics);
   if (!*alive) co_return;
   refreshing_ = false;
-  if (!metadata) {
+  if (!metadata && is_auth_failure(metadata.error())) {
+    ready_.push_back(metadata.error());  // the consumer ends with it
+    wake_.cancel();
+  } else if (!metadata) {
     if (on_warning) on_warning("metadata refresh failed: " + metadata.error().message);
   } else {
     need_refresh_ = false;
@@ -368,6 +371,10 @@ asio::awaitable<void> fetcher::fetch_from(std::int32_t node, partitions_by_topic
 
   auto conn = co_await cluster_.connection_to(node);
   if (!*alive) co_return;
+  if (!conn && is_auth_failure(conn.error())) {
+    finish(conn.error());
+    co_return;
+  }
   if (!conn) {
     if (on_warning && generation == assignment_generation_) {
       on_warning(conn.error().message + " (retrying)");

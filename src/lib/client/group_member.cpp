@@ -110,6 +110,7 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
     auto conn = co_await coordinator();
     if (!conn) {
       last = conn.error();
+      if (is_auth_failure(last)) co_return last;
       continue;
     }
     auto join_version = conn.value()->version_for(protocol::api_key::join_group);
@@ -140,6 +141,7 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
     auto joined = co_await conn.value()->request(join, join_version);
     if (!joined) {
       last = joined.error();
+      if (is_auth_failure(last)) co_return last;
       coordinator_.reset();
       continue;
     }

@@ -760,6 +760,9 @@ asio::awaitable<void> producer::connect_to(std::int32_t node) {
   if (stopping_) co_return;
   if (conn) {
     connections_[node] = conn.value();
+  } else if (is_auth_failure(conn.error())) {
+    fatal_ = conn.error();
+    abort(conn.error().message);
   } else {
     // The leader cannot be reached: its partitions wait a backoff, the metadata may say that
     // another broker leads them now.
@@ -791,6 +794,9 @@ asio::awaitable<void> producer::refresh_metadata() {
     auto metadata = co_await cluster_.fetch_metadata(topics);
     if (metadata) {
       (void)apply_metadata(metadata.value());
+    } else if (is_auth_failure(metadata.error())) {
+      if (!fatal_) fatal_ = metadata.error();
+      abort(metadata.error().message);
     } else {
       warn("metadata refresh failed: " + metadata.error().message);
       bool pending = std::any_of(partitions_.begin(), partitions_.end(),

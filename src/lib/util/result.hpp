@@ -23,6 +23,10 @@ struct error {
   std::string message;
 };
 
+// Credentials or certificates that a broker refused: trying again cannot help (the same
+// secret is refused again), so retry loops end on these instead of spinning.
+inline bool is_auth_failure(const error& e) { return e.kind == error_kind::auth; }
+
 template <class T>
 class [[nodiscard]] result {
  public:
