@@ -22,6 +22,13 @@
 # some client's connection (or its TIME-WAIT) and the broker then fails to bind.
 # SASL listeners take PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (Kafka's unsecured
 # JWT validator: any token with "alg":"none" and a "sub" claim).
+# Re-authentication (KIP-368): on the SASL_PLAINTEXT listener, SCRAM-SHA-512 and OAUTHBEARER
+# sessions last 10 s (listener.name.sasl_plaintext.<mechanism>.connections.max.reauth.ms=10000):
+# the broker announces the lifetime in its SaslAuthenticate answer and closes the connection at
+# the first request after it unless the client re-authenticated, so a long consume there shows
+# whether a client re-authenticates (tests/support/kafka/sasl_session.py shows both). Other
+# listeners and mechanisms keep unlimited sessions, except that an OAUTHBEARER session never
+# outlives its token.
 #
 # Start writes $KPIPE_KAFKA_DIR/cluster.env (shell assignments, for `source`): the bootstrap list
 # of each listener, the TLS files, the SASL user and password, the class path. The directory
@@ -216,6 +223,12 @@ EOF
       echo "listener.name.$l.oauthbearer.sasl.jaas.config=$oauth"
     } >>"$node/server.properties"
   done
+  cat >>"$node/server.properties" <<EOF
+
+# KIP-368: short sessions for two mechanisms of one listener (see kafka.sh's header).
+listener.name.sasl_plaintext.scram-sha-512.connections.max.reauth.ms=10000
+listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms=10000
+EOF
 }
 
 # NAME='VALUE' for the env file: sourced by shells, and readable as it is.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Real Apache Kafka only: scripts/kafka.sh's own promises on a 3-node cluster (second start,
 # status, stop by PID, a failed start's log tail), kpipe through a broker failure on that
-# cluster, and kpipe pointed at listeners it cannot speak to (TLS, SASL) on the tier's cluster.
+# cluster, and kpipe without TLS or SASL settings pointed at listeners that need them, on the
+# tier's cluster (kpipe with those settings: security.bats, security_errors.bats).
 # bats file_tags=kafka-only
 
 bats_require_minimum_version 1.5.0
@@ -105,8 +106,8 @@ assert len(parts) == 3 and all(sorted(p["replicas"]) == [1, 2, 3] for p in parts
   [ -z "$(KPIPE_KAFKA_DIR="$BATS_TEST_TMPDIR/bad" bash "$KAFKA_SH" status | grep pids || true)" ]
 }
 
-# Listeners that need TLS or SASL, which kpipe does not speak yet: a clear failure that names
-# the broker, exit 1 or 5, within the timeout; never a hang or a crash.
+# Listeners that need TLS or SASL, and kpipe given no TLS or SASL settings: a clear failure that
+# names the broker, exit 1 or 5, within the timeout; never a hang or a crash.
 @test "kpipe against listeners it cannot speak to fails fast, naming the broker" {
   local name addr start elapsed cmd
   for name in SSL MTLS SASL_SSL SASL_PLAINTEXT; do

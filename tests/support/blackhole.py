@@ -11,10 +11,10 @@ Prints "127.0.0.1:PORT" as the first line of stdout, then serves until SIGTERM/S
 
 import argparse
 import selectors
-import signal
-import socket
 import sys
 import time
+
+import test_server
 
 
 def parse_args(argv):
@@ -22,34 +22,18 @@ def parse_args(argv):
         prog="blackhole.py",
         description="Accept TCP connections on 127.0.0.1 and never send a byte back.",
     )
-    parser.add_argument(
-        "--max-seconds",
-        type=float,
-        default=120.0,
-        help="exit by itself after this many seconds (default 120)",
-    )
+    test_server.add_max_seconds(parser, 120.0)
     parser.add_argument(
         "--port", type=int, default=0, help="port to listen on (default 0 = ephemeral)"
     )
     args = parser.parse_args(argv)
-    if args.max_seconds <= 0:
-        parser.error("--max-seconds must be positive")
+    test_server.check_max_seconds(parser, args)
     return args
-
-
-class _Stop(Exception):
-    """Raised from the signal handler to leave the select loop at once."""
-
-
-def _on_signal(signum, frame):
-    del signum, frame
-    raise _Stop()
 
 
 def serve(listener, max_seconds):
     deadline = time.monotonic() + max_seconds
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ)
+    selector = test_server.new_selector(listener)
     peers = []
     try:
         while True:
@@ -84,27 +68,9 @@ def serve(listener, max_seconds):
 
 def main(argv):
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
-    # A test that stops reading stdout must not turn into a traceback.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", args.port))
-    listener.listen(64)
-    listener.setblocking(False)
-
-    host, port = listener.getsockname()
-    print(f"{host}:{port}", flush=True)
-    try:
-        serve(listener, args.max_seconds)
-    except _Stop:
-        pass
-    finally:
-        listener.close()
-    return 0
+    test_server.stop_on_signals()
+    listener = test_server.listen(("127.0.0.1", args.port))
+    return test_server.run_until_stopped(serve, listener, args.max_seconds)
 
 
 if __name__ == "__main__":
