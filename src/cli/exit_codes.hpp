@@ -1,5 +1,5 @@
 #pragma once
-// The exit codes scripts can rely on (CLI.md "Exit codes").
+// The exit codes scripts can rely on (kpipe(1), EXIT STATUS).
 
 #include "util/result.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// kpipe offsets list|get|commit (CLI.md "offsets").
+// kpipe offsets list|get|commit (kpipe(1), OFFSETS).
 
 #include <cstdint>
 #include <optional>

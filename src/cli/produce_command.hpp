@@ -1,5 +1,5 @@
 #pragma once
-// kpipe produce: records from stdin or files to a topic (CLI.md "produce").
+// kpipe produce: records from stdin or files to a topic (kpipe(1), PRODUCE).
 
 #include <cstdint>
 #include <optional>

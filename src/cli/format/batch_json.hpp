@@ -3,7 +3,7 @@
 // `kpipe decode --record-batch` prints, one document per batch or top-level message.
 //
 // Bytes (keys, values, header keys and values) follow the JSON envelope of consume -J
-// (design/CLI.md): a JSON string when the bytes are valid UTF-8, null for null, and
+// (kpipe(1), "The JSON envelope"): a JSON string when the bytes are valid UTF-8, null for null, and
 // {"base64":"..."} otherwise, so that any value survives the trip through JSON.
 
 #include <cstddef>

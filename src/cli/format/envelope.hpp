@@ -1,5 +1,5 @@
 #pragma once
-// The JSON envelope of `consume -J` and `produce -J` (CLI.md, "The JSON envelope"): one record as
+// The JSON envelope of `consume -J` and `produce -J` (kpipe(1), "The JSON envelope"): one record as
 // one line of JSON, written on the consume hot path and read back by produce, so that
 // `kpipe consume -J | kpipe produce -J` copies keys, values, headers and timestamps byte for byte.
 //

@@ -1,4 +1,4 @@
-// consume's -o SPEC: every form (CLI.md's examples verbatim), ranges whose ISO times contain ':',
+// consume's -o SPEC: every form (the man page's examples), ranges whose ISO times contain ':',
 // refusals with their exact messages, the resolver's clamping against partition bounds, and
 // random text that must never crash either step.
 #include "parse/offset_spec.hpp"
