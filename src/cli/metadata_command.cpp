@@ -136,7 +136,7 @@ boost::asio::awaitable<int> fetch_and_print(boost::asio::io_context& io,
   }
   cluster.close();
   for (const auto& t : report.metadata.topics) {
-    if (t.error_code != 0) {
+    if (t.error_code != protocol::errc::none) {
       std::cerr << "kpipe: topic " << t.name.value_or("?") << ": "
                 << protocol::error_name(t.error_code) << '\n';
     }
@@ -186,7 +186,7 @@ std::string render_metadata_text(const metadata_report& report) {
   bool epochs = report.metadata_version >= 7;
   for (const auto* t : sorted_topics(m)) {
     out += "  " + t->name.value_or("?");
-    if (t->error_code != 0) {
+    if (t->error_code != protocol::errc::none) {
       out += ": " + std::string(protocol::error_name(t->error_code)) + "\n";
       continue;
     }

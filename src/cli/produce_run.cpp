@@ -19,6 +19,7 @@
 #include "input/input_source.hpp"
 #include "input/key_split.hpp"
 #include "output.hpp"
+#include "protocol/generated/error_table.hpp"
 #include "record/record_batch.hpp"
 
 namespace kpipe::cli {
@@ -120,7 +121,7 @@ asio::awaitable<int> produce_run::run() {
       co_return exit_code_for(metadata.error());
     }
     for (const auto& t : metadata->topics) {
-      if (t.name && *t.name == settings_.topic && t.error_code == 0) {
+      if (t.name && *t.name == settings_.topic && t.error_code == protocol::errc::none) {
         dry_run_partitions_ = static_cast<std::int32_t>(t.partitions.size());
       }
     }

@@ -32,6 +32,42 @@ CODE_RE = re.compile(r"-?(?:0|[1-9][0-9]*)")
 FLAGS = {"retriable": True, "fatal": False}
 
 
+# Categories: codes that call for the same reaction from a client, derived here from Kafka's
+# names (a code may be in several). Explicit name lists are checked against the definitions, so
+# that a renamed code cannot drop out of its category unnoticed.
+CATEGORIES = (
+    # (C++ enumerator, bit, explicit names, rule over (name, retriable))
+    ("leader_moved", 1,
+     # KIP-320's epoch errors; UNKNOWN_TOPIC_ID and INCONSISTENT_TOPIC_ID for ids (KIP-516)
+     {"UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_LEADER_OR_FOLLOWER",
+      "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_ID", "INCONSISTENT_TOPIC_ID"},
+     None),
+    ("coordinator_moved", 2,
+     {"COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR"}, None),
+    ("authentication", 4, {"SASL_AUTHENTICATION_FAILED", "UNSUPPORTED_SASL_MECHANISM"}, None),
+    ("authorization", 8, set(), lambda name, retriable: name.endswith("_AUTHORIZATION_FAILED")),
+    # The retriable *_NOT_FOUND codes (fetch and share sessions, listeners) are transient states
+    # of the broker, not something the user named that does not exist.
+    ("not_found", 16, {"UNKNOWN_TOPIC_OR_PARTITION", "UNKNOWN_TOPIC_ID"},
+     lambda name, retriable: name.endswith("_NOT_FOUND") and not retriable),
+)
+
+
+def categories_of(error):
+    bits = 0
+    for _, bit, names, rule in CATEGORIES:
+        if error.name in names or (rule is not None and rule(error.name, error.retriable)):
+            bits |= bit
+    return bits
+
+
+def _check_category_names(errors, path):
+    known = {e.name for e in errors}
+    for enumerator, _, names, _ in CATEGORIES:
+        for name in sorted(names - known):
+            raise DefError(f"{path}: category {enumerator} names {name}, which is not defined")
+
+
 class DefError(ValueError):
     """A problem in the definition file; the text starts with 'PATH:LINE:' where a line applies."""
 
@@ -95,6 +131,7 @@ def parse(text, path="errors.def"):
     if not errors:
         raise DefError(f"{path}: defines no error codes")
     errors.sort(key=lambda e: e.code)
+    _check_category_names(errors, path)
     span = errors[-1].code - errors[0].code + 1
     if span > MAX_SPAN:
         raise DefError(f"{path}: codes span {span} values ({errors[0].code}..{errors[-1].code}); "
@@ -120,12 +157,23 @@ def render_header(errors, def_name="errors.def"):
 
 namespace kpipe::protocol {
 
+// Codes that call for the same reaction from a client; a code may be in several. Derived from
+// Kafka's names by tools/protogen/errors_gen.py (CATEGORIES).
+enum class error_category : std::uint8_t {
+  leader_moved = 1,       // refresh metadata and try again at the partition's (new) leader
+  coordinator_moved = 2,  // find the coordinator again, or wait while it loads, and try again
+  authentication = 4,     // the credentials were refused
+  authorization = 8,      // the principal may not do this (*_AUTHORIZATION_FAILED)
+  not_found = 16,         // a topic, partition, group or id that does not exist
+};
+
 // One Kafka protocol error code.
 struct error_info {
   std::int16_t code;
   std::string_view name;     // Kafka's name, e.g. "NOT_LEADER_OR_FOLLOWER"
   bool retriable;            // Kafka's client treats it as retriable
   std::string_view message;  // one sentence for a command-line user
+  std::uint8_t categories;   // error_category bits
 };
 
 // The entry for `code`, or nullptr for a code Kafka does not define. O(1).
@@ -139,6 +187,26 @@ std::string_view error_name(std::int16_t code) noexcept;
 
 // Whether Kafka's client retries `code`; false for a code Kafka does not define.
 bool is_retriable(std::int16_t code) noexcept;
+
+// Whether `code` is in `category`; false for a code Kafka does not define.
+bool in_category(std::int16_t code, error_category category) noexcept;
+
+// The partition's leader may have moved, or the topic's id changed: refresh the metadata.
+inline bool leader_may_have_moved(std::int16_t code) noexcept {
+  return in_category(code, error_category::leader_moved);
+}
+// The group or transaction coordinator moved, is not there yet, or is loading its log.
+inline bool coordinator_moved_or_loading(std::int16_t code) noexcept {
+  return in_category(code, error_category::coordinator_moved);
+}
+// Refused credentials or a refused operation: asking again cannot help.
+inline bool is_auth_code(std::int16_t code) noexcept {
+  return in_category(code, error_category::authentication) ||
+         in_category(code, error_category::authorization);
+}
+inline bool is_not_found_code(std::int16_t code) noexcept {
+  return in_category(code, error_category::not_found);
+}
 
 // Every code by name (Kafka's name in lower case), so that code says
 // errc::not_leader_or_follower rather than 6; as franz-go's kerr.
@@ -163,7 +231,7 @@ def render_source(errors, def_name="errors.def"):
     for e in errors:
         flag = "true" if e.retriable else "false"
         out.append(f"    {{{e.code}, {_cpp_string(e.name)}, {flag},\n"
-                   f"     {_cpp_string(e.message)}}},\n")
+                   f"     {_cpp_string(e.message)}, {categories_of(e)}}},\n")
     out.append("};\n\n")
     out.append("constexpr std::size_t k_error_count = sizeof(k_errors) / sizeof(k_errors[0]);\n")
     out.append(f"constexpr int k_min_code = {lo};\n")
@@ -201,6 +269,11 @@ std::string_view error_name(std::int16_t code) noexcept {
 bool is_retriable(std::int16_t code) noexcept {
   const error_info* info = find_error(code);
   return info != nullptr && info->retriable;
+}
+
+bool in_category(std::int16_t code, error_category category) noexcept {
+  const error_info* info = find_error(code);
+  return info != nullptr && (info->categories & static_cast<std::uint8_t>(category)) != 0;
 }
 
 }  // namespace kpipe::protocol

@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client/fetch_filter.hpp"
-#include "client/leader_errors.hpp"
+#include "client/kafka_error.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/fetch.hpp"
@@ -95,7 +95,7 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
                                       fetch_decode_effects& effects) {
   fetched out;
   out.frame = response;
-  if (response->error_code != 0) {
+  if (response->error_code != errc::none) {
     return kpipe::error{error_kind::kafka,
                         "Fetch from broker " + std::to_string(node) + ": " +
                             std::string(protocol::error_name(response->error_code))};
@@ -113,7 +113,7 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
       auto it = states.find(p.partition_index);
       if (it == states.end()) continue;
       auto& state = it->second;
-      if (p.error_code != 0) {
+      if (p.error_code != errc::none) {
         // KIP-951 (v16+): the answer names the partition's current leader and its endpoint, so
         // the fetch goes there without a Metadata round trip. Only a leader newer than the last
         // one named is taken; otherwise the metadata decides.
@@ -131,7 +131,7 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
           effects.new_leaders.push_back(std::move(named));
           continue;
         }
-        if (leader_may_have_moved(p.error_code)) {
+        if (protocol::leader_may_have_moved(p.error_code)) {
           state.leader = -1;
           effects.need_refresh = true;
           continue;
@@ -144,10 +144,10 @@ result<fetched> decode_fetch_response(std::int32_t node, std::int16_t version,
           state.offset = p.log_start_offset;
           continue;
         }
-        return kpipe::error{
-            p.error_code == errc::topic_authorization_failed ? error_kind::auth : error_kind::kafka,
-            "Fetch of " + partition_name(t->first, p.partition_index) + " from broker " +
-                std::to_string(node) + ": " + std::string(protocol::error_name(p.error_code))};
+        return kpipe::error{kind_of_code(p.error_code),
+                            "Fetch of " + partition_name(t->first, p.partition_index) +
+                                " from broker " + std::to_string(node) + ": " +
+                                std::string(protocol::error_name(p.error_code))};
       }
       if (!p.records || p.records->empty()) continue;
       auto read_result = record::read_batches(*p.records, read);

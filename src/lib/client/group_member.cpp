@@ -22,11 +22,6 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace errc = protocol::errc;
 
-bool coordinator_moved(std::int16_t c) {
-  return c == errc::coordinator_load_in_progress || c == errc::coordinator_not_available ||
-         c == errc::not_coordinator;
-}
-
 std::string name_of(std::int16_t c) { return std::string(protocol::error_name(c)); }
 
 }  // namespace
@@ -75,7 +70,7 @@ asio::awaitable<result<std::vector<protocol::byte_buffer>>> group_member::assign
   if (!metadata_response) co_return metadata_response.error();
   group::partition_counts counts;
   for (const auto& t : metadata_response->topics) {
-    if (t.name && t.error_code == 0) {
+    if (t.name && t.error_code == errc::none) {
       counts[*t.name] = static_cast<std::int32_t>(t.partitions.size());
     }
   }
@@ -150,13 +145,13 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
       attempt = 0;
       continue;
     }
-    if (joined->error_code != 0) {
+    if (joined->error_code != errc::none) {
       last = kpipe::error{error_kind::kafka,
                           "JoinGroup " + options_.group + ": " + name_of(joined->error_code)};
-      if (coordinator_moved(joined->error_code)) coordinator_.reset();
+      if (protocol::coordinator_moved_or_loading(joined->error_code)) coordinator_.reset();
       if (joined->error_code == errc::unknown_member_id) member_id_.clear();
       if (joined->error_code == errc::fenced_instance_id) co_return last;
-      if (!coordinator_moved(joined->error_code) &&
+      if (!protocol::coordinator_moved_or_loading(joined->error_code) &&
           joined->error_code != errc::rebalance_in_progress &&
           joined->error_code != errc::unknown_member_id &&
           joined->error_code != errc::illegal_generation) {
@@ -196,13 +191,13 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
             std::to_string(member_ids.size()) + " members");
     }
     auto synced = co_await conn.value()->request(sync, sync_version);
-    if (!synced || synced->error_code != 0) {
+    if (!synced || synced->error_code != errc::none) {
       // Any SyncGroup failure: join again (see the file comment).
       if (synced) {
         last = kpipe::error{error_kind::kafka,
                             "SyncGroup " + options_.group + ": " + name_of(synced->error_code)};
         if (synced->error_code == errc::unknown_member_id) member_id_.clear();
-        if (coordinator_moved(synced->error_code)) coordinator_.reset();
+        if (protocol::coordinator_moved_or_loading(synced->error_code)) coordinator_.reset();
         if (synced->error_code == errc::fenced_instance_id) co_return last;
       } else {
         last = synced.error();
@@ -261,7 +256,7 @@ asio::awaitable<void> group_member::heartbeat_loop(std::int32_t generation) {
     if (!response) continue;
     auto c = response->error_code;
     if (c == 0) continue;
-    if (coordinator_moved(c)) {
+    if (protocol::coordinator_moved_or_loading(c)) {
       coordinator_.reset();
       continue;
     }

@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "client/kafka_error.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/find_coordinator.hpp"
@@ -18,20 +19,6 @@ namespace asio = boost::asio;
 namespace {
 
 namespace errc = protocol::errc;
-
-bool coordinator_error(std::int16_t code) {
-  return code == errc::coordinator_load_in_progress || code == errc::coordinator_not_available ||
-         code == errc::not_coordinator;
-}
-
-error kafka_error(const std::string& what, std::int16_t code) {
-  auto kind = code == errc::group_authorization_failed || code == errc::topic_authorization_failed
-                  ? error_kind::auth
-              : code == errc::group_id_not_found || code == errc::unknown_topic_or_partition
-                  ? error_kind::not_found
-                  : error_kind::kafka;
-  return error{kind, what + ": " + std::string(protocol::error_name(code))};
-}
 
 asio::awaitable<void> pause(int attempt) {
   asio::steady_timer timer(co_await asio::this_coro::executor,
@@ -67,7 +54,7 @@ asio::awaitable<result<std::int32_t>> find_group_coordinator(cluster& cluster,
     }
     if (code == 0) co_return node;
     last = kafka_error("FindCoordinator for group " + group, code);
-    if (!coordinator_error(code)) co_return last;
+    if (!protocol::coordinator_moved_or_loading(code)) co_return last;
   }
   co_return last;
 }
@@ -148,19 +135,19 @@ asio::awaitable<result<std::map<std::int32_t, committed_offset>>> fetch_committe
     if (!response) co_return response.error();
     auto answer = read_offset_fetch_response(response.value(), *version, group, topic);
     if (!answer) co_return answer.error();
-    if (answer->error_code != 0) {
+    if (answer->error_code != errc::none) {
       last = kafka_error("OffsetFetch for group " + group, answer->error_code);
-      if (coordinator_error(answer->error_code)) continue;
+      if (protocol::coordinator_moved_or_loading(answer->error_code)) continue;
       co_return last;
     }
     std::map<std::int32_t, committed_offset> out;
     bool retry = false;
     for (const auto& p : answer->partitions) {
-      if (p.error_code != 0) {
+      if (p.error_code != errc::none) {
         last = kafka_error(
             "OffsetFetch for group " + group + " partition " + std::to_string(p.partition),
             p.error_code);
-        if (coordinator_error(p.error_code)) {
+        if (protocol::coordinator_moved_or_loading(p.error_code)) {
           retry = true;
           continue;
         }
@@ -209,11 +196,11 @@ asio::awaitable<status> commit_offsets(cluster& cluster, const std::string& grou
     bool retry = false;
     for (const auto& rt : response->topics) {
       for (const auto& p : rt.partitions) {
-        if (p.error_code == 0) continue;
+        if (p.error_code == errc::none) continue;
         last = kafka_error("OffsetCommit for group " + group + " topic " + rt.name + " partition " +
                                std::to_string(p.partition_index),
                            p.error_code);
-        if (!coordinator_error(p.error_code)) co_return last;
+        if (!protocol::coordinator_moved_or_loading(p.error_code)) co_return last;
         retry = true;
       }
     }

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "client/kafka_error.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/list_offsets.hpp"
@@ -17,11 +18,10 @@ result<std::map<std::int32_t, std::int32_t>> partition_leaders(
     const protocol::metadata::response& metadata, const std::string& topic) {
   for (const auto& t : metadata.topics) {
     if (!t.name || *t.name != topic) continue;
-    if (t.error_code != 0) {
-      auto kind = t.error_code == protocol::errc::unknown_topic_or_partition ? error_kind::not_found
-                                                                             : error_kind::kafka;
+    if (t.error_code != protocol::errc::none) {
       return kpipe::error{
-          kind, "topic " + topic + ": " + std::string(protocol::error_name(t.error_code))};
+          kind_of_code(t.error_code),
+          "topic " + topic + ": " + std::string(protocol::error_name(t.error_code))};
     }
     std::map<std::int32_t, std::int32_t> leaders;
     for (const auto& p : t.partitions) leaders[p.partition_index] = p.leader_id;
@@ -123,13 +123,11 @@ boost::asio::awaitable<result<std::map<std::int32_t, offset_answer>>> list_offse
       }
       for (const auto& t : response->topics) {
         for (const auto& p : t.partitions) {
-          if (p.error_code == 0) {
+          if (p.error_code == protocol::errc::none) {
             answers[p.partition_index] = offset_answer{p.offset, p.timestamp};
             continue;
           }
-          kpipe::error failure{p.error_code == protocol::errc::unknown_topic_or_partition
-                                   ? error_kind::not_found
-                                   : error_kind::kafka,
+          kpipe::error failure{kind_of_code(p.error_code),
                                "ListOffsets for partition " + std::to_string(p.partition_index) +
                                    " of " + topic + " on " + conn.value()->name() + ": " +
                                    std::string(protocol::error_name(p.error_code))};

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
 
+#include "client/kafka_error.hpp"
 #include "client/produce_request.hpp"
 #include "protocol/generated/add_partitions_to_txn.hpp"
 #include "protocol/generated/api_table.hpp"
@@ -102,11 +103,9 @@ status producer::apply_metadata(const protocol::metadata::response& metadata) {
   if (!found) {
     return kpipe::error{error_kind::not_found, "topic " + topic_ + " is not in the metadata"};
   }
-  if (found->error_code != 0) {
-    auto kind = found->error_code == errc::unknown_topic_or_partition   ? error_kind::not_found
-                : found->error_code == errc::topic_authorization_failed ? error_kind::auth
-                                                                        : error_kind::kafka;
-    return kpipe::error{kind, "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
+  if (found->error_code != protocol::errc::none) {
+    return kpipe::error{kind_of_code(found->error_code),
+                        "topic " + topic_ + ": " + kafka_error_text(found->error_code)};
   }
   // A topic deleted and created again under the same name gets a new id: requests follow it,
   // as they follow the name up to Produce v12.
@@ -124,7 +123,7 @@ status producer::apply_metadata(const protocol::metadata::response& metadata) {
   for (const auto& p : found->partitions) {
     if (p.partition_index < 0 || p.partition_index >= partition_count()) continue;
     partitions_[static_cast<std::size_t>(p.partition_index)].leader =
-        p.error_code == 0 || p.leader_id >= 0 ? p.leader_id : -1;
+        p.error_code == protocol::errc::none || p.leader_id >= 0 ? p.leader_id : -1;
   }
   return success{};
 }
@@ -526,7 +525,7 @@ void producer::handle_result(const std::shared_ptr<batch>& b, std::int16_t error
   auto broker = "broker " + std::to_string(p.leader);
   kpipe::error e{error_kind::kafka,
                  "partition " + std::to_string(b->partition) + " on " + broker + ": " + why};
-  if (error_code == 0) {
+  if (error_code == protocol::errc::none) {
     deliver(b, base_offset);
   } else if (error_code == errc::duplicate_sequence_number && idempotent_) {
     // The broker has this batch already (a retry of one whose answer was lost).
@@ -543,7 +542,7 @@ void producer::handle_result(const std::shared_ptr<batch>& b, std::int16_t error
     fatal_ = e;
     fail_batch(b, e);
   } else if (protocol::is_retriable(error_code)) {
-    retry_later(b, e, leader_may_have_moved(error_code));
+    retry_later(b, e, protocol::leader_may_have_moved(error_code));
   } else {
     fail_batch(b, e);
   }

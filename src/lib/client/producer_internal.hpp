@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "client/leader_errors.hpp"
 #include "client/producer.hpp"
 #include "protocol/generated/error_table.hpp"
 

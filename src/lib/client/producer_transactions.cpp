@@ -96,7 +96,7 @@ asio::awaitable<status> producer::init_producer_id(bool bump) {
       last = response.error();
       continue;
     }
-    if (response->error_code == 0) {
+    if (response->error_code == errc::none) {
       producer_id_ = response->producer_id;
       producer_epoch_ = response->producer_epoch;
       co_return success{};
@@ -183,7 +183,7 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
     for (const auto& t : response->results_by_topic_v3_and_below) {
       for (const auto& r : t.results_by_partition) {
         if (r.partition_index < 0 || r.partition_index >= partition_count()) continue;
-        if (r.partition_error_code == 0) {
+        if (r.partition_error_code == errc::none) {
           partitions_[static_cast<std::size_t>(r.partition_index)].in_transaction = true;
         } else if (coordinator_retriable(r.partition_error_code) ||
                    protocol::is_retriable(r.partition_error_code)) {
@@ -234,7 +234,7 @@ asio::awaitable<status> producer::end_transaction(bool commit) {
       last = response.error();
       continue;
     }
-    if (response->error_code == 0) co_return success{};
+    if (response->error_code == errc::none) co_return success{};
     last = kpipe::error{error_kind::kafka,
                         std::string(commit ? "committing" : "aborting") +
                             " the transaction: " + kafka_error_text(response->error_code)};

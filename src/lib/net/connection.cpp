@@ -238,7 +238,7 @@ asio::awaitable<status> connection::authenticate(bool again) {
                         "the broker refused SaslHandshake (ILLEGAL_SASL_STATE): is this "
                         "listener SASL?");
   }
-  if (handshake_answer.error_code != 0) {
+  if (handshake_answer.error_code != protocol::errc::none) {
     co_return fail_with(
         error_kind::kafka,
         "SaslHandshake: " + std::string(protocol::error_name(handshake_answer.error_code)));
@@ -262,7 +262,7 @@ asio::awaitable<status> connection::authenticate(bool again) {
     if (!answer.decode(r, *authenticate_version)) {
       co_return decode_error(*this, protocol::api_key::sasl_authenticate, *authenticate_version, r);
     }
-    if (answer.error_code != 0) {
+    if (answer.error_code != protocol::errc::none) {
       std::string said = answer.error_message && !answer.error_message->empty()
                              ? *answer.error_message
                              : std::string(protocol::error_name(answer.error_code));
@@ -351,7 +351,7 @@ asio::awaitable<status> connection::negotiate_versions(std::int16_t first_versio
     av::response response;
     protocol::reader r(frame->body(), frame->body_offset);
     bool decoded = response.decode(r, version);
-    if (!decoded || response.error_code == 35) {
+    if (!decoded || response.error_code == protocol::errc::unsupported_version) {
       av::response v0;
       protocol::reader r0(frame->body(), frame->body_offset);
       if (v0.decode(r0, 0) && r0.at_end()) {
@@ -359,7 +359,7 @@ asio::awaitable<status> connection::negotiate_versions(std::int16_t first_versio
         decoded = true;
       }
     }
-    if (decoded && response.error_code == 35 && version > 0) {
+    if (decoded && response.error_code == protocol::errc::unsupported_version && version > 0) {
       std::int16_t next = 0;
       for (const auto& api : response.api_keys) {
         if (api.api_key == protocol::api_key::api_versions && api.max_version < version) {
@@ -370,7 +370,7 @@ asio::awaitable<status> connection::negotiate_versions(std::int16_t first_versio
       continue;
     }
     if (!decoded) co_return decode_error(*this, protocol::api_key::api_versions, version, r);
-    if (response.error_code != 0) {
+    if (response.error_code != protocol::errc::none) {
       co_return stage_error("api-versions", std::string(protocol::error_name(response.error_code)),
                             error_kind::kafka);
     }

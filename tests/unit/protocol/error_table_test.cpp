@@ -173,5 +173,41 @@ TEST(ErrorTable, NamesPointIntoStaticStorage) {
   EXPECT_EQ(error_name(-2), error_name(9999));
 }
 
+TEST(ErrorTable, Categories) {
+  namespace e = errc;
+  // Leader moved: refresh metadata (the topic-id errors of KIP-516 included).
+  for (auto code : {e::not_leader_or_follower, e::leader_not_available, e::fenced_leader_epoch,
+                    e::unknown_leader_epoch, e::unknown_topic_id, e::inconsistent_topic_id,
+                    e::unknown_topic_or_partition}) {
+    EXPECT_TRUE(leader_may_have_moved(code)) << error_name(code);
+  }
+  EXPECT_FALSE(leader_may_have_moved(e::not_coordinator));
+  for (auto code :
+       {e::not_coordinator, e::coordinator_not_available, e::coordinator_load_in_progress}) {
+    EXPECT_TRUE(coordinator_moved_or_loading(code)) << error_name(code);
+    EXPECT_FALSE(leader_may_have_moved(code)) << error_name(code);
+  }
+  // Every *_AUTHORIZATION_FAILED, and the SASL refusals.
+  for (const auto& info : all_errors()) {
+    if (info.name.ends_with("_AUTHORIZATION_FAILED")) {
+      EXPECT_TRUE(is_auth_code(info.code)) << info.name;
+    }
+  }
+  EXPECT_TRUE(is_auth_code(e::sasl_authentication_failed));
+  EXPECT_TRUE(is_auth_code(e::unsupported_sasl_mechanism));
+  EXPECT_FALSE(is_auth_code(e::illegal_sasl_state));
+  // Not found: what the user named does not exist; a broker's transient session states
+  // (retriable *_NOT_FOUND) are not.
+  EXPECT_TRUE(is_not_found_code(e::group_id_not_found));
+  EXPECT_TRUE(is_not_found_code(e::unknown_topic_or_partition));
+  EXPECT_TRUE(is_not_found_code(e::transactional_id_not_found));
+  EXPECT_FALSE(is_not_found_code(e::fetch_session_id_not_found));
+  EXPECT_FALSE(is_not_found_code(e::listener_not_found));
+  // Codes Kafka does not define are in no category.
+  EXPECT_FALSE(in_category(9999, error_category::not_found));
+  EXPECT_FALSE(is_auth_code(-2));
+  EXPECT_FALSE(is_not_found_code(e::none));
+}
+
 }  // namespace
 }  // namespace kpipe::protocol
