@@ -3,29 +3,31 @@
 # Install as /usr/share/bash-completion/completions/kpipe, or source it from ~/.bashrc.
 # Self-contained: does not need the bash-completion package.
 #
-# Completes the commands kpipe implements (and offsets' list, get and commit), global options
-# anywhere on the line, each command's own options after it, the values of options that take
-# a word from a fixed set (--format, --sasl-mechanism, --input, -z, --acks, --partitioner,
-# --on-error, --isolation, --assignor, --commit, --key-encoding, --value-encoding, consume's -o
-# keywords, offsets list's --time keywords), --profile's names (the [NAME] sections of the
-# config file: those given with -F on the line, else $KPIPE_CONFIG, else
-# ${XDG_CONFIG_HOME:-~/.config}/kpipe/config), -X's property names (a static list below) and,
-# after "NAME=", the values of the properties that have a fixed set or name a file, and file
-# names for -F, --tls-ca, --tls-cert, --tls-key, --sasl-password-file, decode's input file and
-# produce's FILE arguments. An option already given is not offered again unless kpipe takes it
-# repeatedly (-X, -F, -v, -q, -H, --grep, and -t or -p where the command takes several), nor
-# decode's other modes once one is given, nor produce's -K and -k next to -J (which excludes
-# them). Other option values (brokers, user names, durations, sizes, topics, groups,
-# partitions, offsets, delimiters, formats) get no completion at all, never file names.
+# Completes the commands kpipe implements (and the subcommands of offsets and groups), global
+# options anywhere on the line, each command's own options after it, the values of options that
+# take a word from a fixed set (--format, --sasl-mechanism, --input, -z, --acks, --partitioner,
+# --on-error, --isolation, --group-protocol, --assignor (uniform and range after
+# --group-protocol consumer or -X group.protocol=consumer), --commit, --key-encoding,
+# --value-encoding, consume's -o keywords, offsets list's --time keywords, groups' --state,
+# --type and --to keywords), --profile's names (the [NAME] sections of the config file: those
+# given with -F on the line, else $KPIPE_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/kpipe/config),
+# -X's property names (a static list below) and, after "NAME=", the values of the properties
+# that have a fixed set or name a file, and file names for -F, --tls-ca, --tls-cert, --tls-key,
+# --sasl-password-file, decode's input file and produce's FILE arguments. An option already
+# given is not offered again unless kpipe takes it repeatedly (-X, -F, -v, -q, -H, --grep, and -t
+# or -p where the command takes several), nor decode's other modes once one is given, nor
+# produce's -K and -k next to -J (which excludes them). Other option values (brokers, user
+# names, durations, sizes, topics, groups, partitions, offsets, delimiters, formats) get no
+# completion at all, never file names.
 #
 # After produce and consume, --format is the command's own -f (a record layout), not the
 # global text|json: kpipe gives it to the command, so only a --format before the command is
 # the global one.
 
-# Commands kpipe implements. The planned one (groups) is added here, with its options in
-# _kpipe_command_options, when it lands.
-_kpipe_commands="metadata decode produce consume offsets"
+# Commands kpipe implements.
+_kpipe_commands="metadata decode produce consume offsets groups"
 _kpipe_offsets_commands="list get commit"
+_kpipe_groups_commands="list describe reset delete delete-offsets wait"
 
 _kpipe_global_options="-b --brokers -X --property -F --config --profile --show-config --timeout
   --format -v --verbose -q --quiet --tls --tls-ca --tls-cert --tls-key --tls-insecure
@@ -50,7 +52,8 @@ _kpipe_properties="bootstrap.servers metadata.broker.list client.id security.pro
   compression.codec compression.level acks request.required.acks enable.idempotence
   transactional.id transaction.timeout.ms retries message.send.max.retries retry.backoff.ms
   delivery.timeout.ms message.timeout.ms request.timeout.ms max.in.flight.requests.per.connection
-  max.in.flight partitioner session.timeout.ms isolation.level check.crcs"
+  max.in.flight partitioner session.timeout.ms isolation.level check.crcs group.protocol
+  group.remote.assignor"
 
 # Options, of any command, that take a value as the next argument. (No option is a flag in one
 # command and takes a value in another.)
@@ -58,10 +61,13 @@ _kpipe_value_options="-b --brokers -X --property -F --config --profile --timeout
   --tls-cert --tls-key --sasl-mechanism --sasl-user --sasl-password-file -t --topic --input --api-key
   --api-version -D --delimiter -K --key-delimiter -k --key -H --header -p --partition
   --partitioner -z --compression --acks --transactional-id --batch-bytes --batch-records
-  --linger --max-inflight --rate -f --on-error -G --group --assignor --instance-id --commit
-  -o --offset -c --count --key-encoding --value-encoding --isolation --grep --time"
+  --linger --max-inflight --rate -f --on-error -G --group --group-protocol --assignor
+  --instance-id --commit
+  -o --offset -c --count --key-encoding --value-encoding --isolation --grep --time --state
+  --type --to --max-lag --interval"
 
-# Prints the options of command $1 (without the global ones); offsets' subcommand is $2.
+# Prints the options of command $1 (without the global ones); the subcommand of offsets or
+# groups is $2.
 _kpipe_command_options() {
   case $1 in
     metadata) echo "-t --topic --api-versions" ;;
@@ -71,7 +77,8 @@ _kpipe_command_options() {
       --null-empty -l --lines -J --json -p --partition --partitioner -z --compression --acks
       --no-idempotence --transactional-id --batch-bytes --batch-records --linger --max-inflight
       --rate --dry-run -T --tee -f --format --stats --on-error" ;;
-    consume) echo "-t --topic -G --group --assignor --instance-id --commit -p --partition -o
+    consume) echo "-t --topic -G --group --group-protocol --assignor --instance-id --commit -p
+      --partition -o
       --offset -e --exit -c --count -f --format -J --json -D --delimiter -K --key-delimiter
       --key-encoding --value-encoding --isolation --print-control-records -u --unbuffered
       --grep" ;;
@@ -81,6 +88,16 @@ _kpipe_command_options() {
         get) echo "-G --group -t --topic -p --partition" ;;
         commit) echo "-G --group -t --topic -p --partition -o --offset" ;;
         *) ;; # before the subcommand: offsets has no options of its own, only the global ones
+      esac
+      ;;
+    groups)
+      case $2 in
+        list) echo "--state --type" ;;
+        describe) echo "--all" ;;
+        reset) echo "-t --topic --all-topics --to --execute" ;;
+        delete-offsets) echo "-t --topic" ;;
+        wait) echo "--max-lag -t --topic --interval" ;;
+        *) ;; # delete, and before the subcommand: only the global options
       esac
       ;;
   esac
@@ -108,7 +125,8 @@ _kpipe_long_name() {
 _kpipe_repeatable() {
   case $1 in
     --property | --config | --verbose | --quiet | --header | --grep) return 0 ;;
-    --topic) [[ $2 == metadata || $2 == consume ]] ;;
+    --topic) [[ $2 == metadata || $2 == consume || ($2 == groups && $3 != wait) ]] ;;
+    --state | --type) [[ $2 == groups ]] ;;
     --partition) [[ $2 == consume || ($2 == offsets && $3 != commit) ]] ;;
     *) return 1 ;;
   esac
@@ -258,6 +276,8 @@ _kpipe_property_value() {
     enable.ssl.certificate.verification | enable.idempotence | check.crcs | \
       enable.sasl.oauthbearer.unsecure.jwt) values="true false" ;;
     isolation.level) values="read_committed read_uncommitted" ;;
+    group.protocol) values="classic consumer" ;;
+    group.remote.assignor) values="uniform range" ;;
     ssl.truststore.type) values="PEM PKCS12" ;;
     ssl.keystore.type) values="PKCS12 PEM" ;;
     compression.type | compression.codec) values="none gzip snappy lz4 zstd" ;;
@@ -310,17 +330,32 @@ _kpipe_option_values() {
     --partitioner) values="murmur2 random roundrobin" ;;
     --on-error) values="stop skip" ;;
     --isolation) values="read-committed read-uncommitted" ;;
-    --assignor) values="range roundrobin cooperative-sticky" ;;
+    --group-protocol) values="classic consumer" ;;
+    --assignor)
+      # The broker's assignors for KIP-848 groups, the members' own for classic ones.
+      values="range roundrobin cooperative-sticky"
+      local w prev_w=""
+      for w in "${COMP_WORDS[@]}"; do
+        if [[ ($prev_w == --group-protocol && $w == consumer) || $w == --group-protocol=consumer ||
+          $w == group.protocol=consumer || $w == -Xgroup.protocol=consumer ]]; then
+          values="uniform range"
+        fi
+        prev_w=$w
+      done
+      ;;
     --commit) values="after-write on-exit interval: none" ;;
     --key-encoding | --value-encoding) values="text hex base64 json auto" ;;
     -o | --offset) [[ $4 == consume ]] && values="beginning end stored" ;;
     --time) values="earliest latest max-timestamp" ;;
+    --state) values="Empty Stable PreparingRebalance CompletingRebalance Assigning Reconciling Dead" ;;
+    --type) values="classic consumer share" ;;
+    --to) values="earliest latest current offset: shift: time: ago: file:" ;;
   esac
   COMPREPLY=()
   for v in $(compgen -W "$values" -- "$2"); do
     COMPREPLY+=("$3$v")
   done
-  # "interval:" is followed by a duration, typed right after it.
+  # "interval:", "offset:" and the like are followed by a value typed right after them.
   if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *: ]]; then
     compopt -o nospace 2>/dev/null || : # fails outside a completion (tests)
   fi
@@ -350,7 +385,7 @@ _kpipe() {
       at=$i
     elif [[ -n $command && ($word != -* || $word == -) ]]; then
       # "-" is decode's and produce's standard input
-      [[ $command == offsets && $positionals == 0 ]] && subcommand=$word
+      [[ ($command == offsets || $command == groups) && $positionals == 0 ]] && subcommand=$word
       positionals=$((positionals + 1))
     fi
   done
@@ -404,9 +439,13 @@ _kpipe() {
     return 0
   fi
 
-  # offsets' subcommand, until it is given.
+  # The subcommand of offsets or groups, until it is given.
   if [[ $command == offsets && -z $subcommand && $cur != -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$_kpipe_offsets_commands" -- "$cur")
+    return 0
+  fi
+  if [[ $command == groups && -z $subcommand && $cur != -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$_kpipe_groups_commands" -- "$cur")
     return 0
   fi
 
@@ -415,7 +454,7 @@ _kpipe() {
   local globals=$_kpipe_global_options
   [[ $command == produce || $command == consume ]] && globals=${globals/--format /}
   options=$(_kpipe_command_options "$command" "$subcommand")
-  [[ -n $options || $command == offsets ]] || return 0 # an unknown command: nothing
+  [[ -n $options || $command == offsets || $command == groups ]] || return 0 # unknown: nothing
   options=$(_kpipe_unused_options "$options $globals" "$command" "$subcommand" "$at")
   mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
   return 0

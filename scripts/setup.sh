@@ -23,8 +23,9 @@ packages=(
   librdkafka-dev kcat openjdk-17-jre-headless maven python3-venv openssl
   # the time-index relay reads zstd batches with the zstd program (python3 has no zstd module)
   zstd
-  # the zsh completion's syntax check; tshark's Kafka dissector, an independent decoder
-  zsh tshark
+  # the zsh and fish completions' syntax checks; tshark's Kafka dissector, an independent
+  # decoder
+  zsh fish tshark
   # benchmarks: GNU time (peak RSS, CPU of each client run)
   time
 )

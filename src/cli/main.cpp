@@ -9,6 +9,7 @@
 #include "decode_command.hpp"
 #include "exit_codes.hpp"
 #include "global_options.hpp"
+#include "groups_command.hpp"
 #include "metadata_command.hpp"
 #include "offsets_command.hpp"
 #include "output.hpp"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   auto* produce_cmd = register_produce(app, produce);
   decode_options decode;
   auto* decode_cmd = register_decode(app, decode);
+  groups_options groups;
+  auto* groups_cmd = register_groups(app, groups);
 
   try {
     app.parse(argc, argv);
@@ -102,5 +105,6 @@ int main(int argc, char** argv) {
   if (produce_cmd->parsed()) return run_produce(global, produce);
   if (consume_cmd->parsed()) return run_consume(global, consume);
   if (offsets_cmd->parsed()) return run_offsets(global, offsets);
+  if (groups_cmd->parsed()) return run_groups(global, groups);
   return exit_usage;
 }

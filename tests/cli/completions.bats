@@ -195,7 +195,7 @@ lacks() {
 
 @test "produce, consume and offsets are offered as commands" {
   complete_words kpipe ""
-  [ "$reply" = "metadata decode produce consume offsets" ]
+  [ "$reply" = "metadata decode produce consume offsets groups" ]
   complete_words kpipe pro
   [ "$reply" = "produce" ]
   complete_words kpipe -b h:9092 co
@@ -687,4 +687,58 @@ ZSH
   grep -Eq '^--tls-cert +-- ' <<<"$zsh_out"
   run grep -Eq '^--tls-ca ' <<<"$zsh_out"
   [ "$status" -eq 1 ]
+}
+
+# ---- groups ---------------------------------------------------------------------------------
+
+@test "groups: its subcommands, then each one's options and value lists" {
+  complete_words kpipe gr
+  [ "$reply" = "groups" ]
+  complete_words kpipe groups ""
+  [ "$reply" = "list describe reset delete delete-offsets wait" ]
+  complete_words kpipe -b h:9092 groups de
+  [ "$reply" = "describe delete delete-offsets" ]
+  complete_words kpipe groups list -
+  has --state
+  has --type
+  has --format
+  lacks --to
+  complete_words kpipe groups reset g -
+  for o in -t --topic --all-topics --to --execute -b --timeout; do has "$o"; done
+  lacks --state
+  complete_words kpipe groups wait g -
+  for o in --max-lag --timeout -t --interval; do has "$o"; done
+  lacks --execute
+  complete_words kpipe groups list --state S
+  [ "$reply" = "Stable" ]
+  complete_words kpipe groups list --type = c
+  [ "$reply" = "classic consumer" ]
+  complete_words kpipe groups reset g --to ""
+  [ "$reply" = "earliest latest current offset: shift: time: ago: file:" ]
+  complete_words kpipe groups reset g --to sh
+  [ "$reply" = "shift:" ]
+  # -t and --state repeat; --to and --execute are given once
+  complete_words kpipe groups reset g -t a --to earliest --execute -
+  has -t
+  lacks --to
+  lacks --execute
+  complete_words kpipe groups list --state Empty -
+  has --state
+  # group names and topics are not files
+  complete_words kpipe groups describe ""
+  lacks groups.bats
+  complete_words kpipe groups reset g -t ""
+  [ -z "$reply" ]
+}
+
+@test "zsh: groups' subcommands and --to's targets" {
+  command -v zsh >/dev/null || skip "zsh is not installed"
+  zsh_list "kpipe groups "
+  grep -Eq '^describe +-- members, committed offsets' <<<"$zsh_out"
+  grep -Eq '^wait +-- wait until' <<<"$zsh_out"
+  zsh_list "kpipe groups reset g --to "
+  [[ $zsh_out == *earliest*latest* ]]
+  [[ $zsh_out == *offset:*shift:* ]]
+  zsh_list "kpipe groups list --type "
+  [[ $zsh_out == *classic*consumer*share* ]]
 }
