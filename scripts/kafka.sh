@@ -198,6 +198,13 @@ share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
 # Tests form groups often: no 3 s wait for more members before the first rebalance.
 group.initial.rebalance.delay.ms=0
+# KIP-848 groups take their session timeout and heartbeat interval from the broker, not the
+# client (defaults 45 s and 5 s, also the minimums): shorter here so that a killed member's
+# partitions move within seconds in tests (consume_kip848.bats).
+group.consumer.min.session.timeout.ms=3000
+group.consumer.session.timeout.ms=6000
+group.consumer.min.heartbeat.interval.ms=500
+group.consumer.heartbeat.interval.ms=1000
 auto.create.topics.enable=true
 # Tests write records with timestamps years old; time-based retention (7 days by default)
 # would delete them mid-run at its next check.

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "client/cluster.hpp"
+#include "client/consumer_group_member.hpp"
 #include "client/fetcher.hpp"
 #include "client/group_member.hpp"
 #include "client/group_offsets.hpp"
@@ -25,6 +26,7 @@
 #include "parse/duration.hpp"
 #include "parse/escapes.hpp"
 #include "parse/offset_spec.hpp"
+#include "protocol/generated/error_table.hpp"
 
 namespace kpipe::cli {
 
@@ -81,7 +83,8 @@ class consume_run {
   // Declared before the fetcher and the member, which use it: it goes after them.
   client::cluster cluster_;
   std::optional<client::fetcher> fetcher_;
-  std::optional<client::group_member> member_;
+  // The group member, classic or KIP-848 (--group-protocol).
+  std::unique_ptr<client::group_membership> member_;
   std::vector<std::string> topics_;  // as named, without repeats
   std::map<std::string, std::map<std::int32_t, std::int32_t>> leaders_;  // topic -> p -> leader
   // Topic ids (Metadata v10+; all zeros before), for Fetch v13+ (KIP-516).
@@ -98,6 +101,7 @@ class consume_run {
   bool group_mode_ = false;
   bool stopping_ = false;
   bool final_commit_done_ = false;
+  bool protocol_checked_ = false;
   asio::steady_timer deadline_;
   std::size_t assigned_ = 0;
   // Per partition: the next offset after what reached stdout, and after what was committed.
@@ -298,7 +302,32 @@ asio::awaitable<status> consume_run::assign() {
   std::vector<client::fetch_position> positions;
   if (member_) {
     auto joined = co_await member_->join();
-    if (!joined) co_return joined.error();
+    if (!joined) {
+      auto failed = joined.error();
+      // A broker that does not mix protocols (group.consumer.migration.policy) refuses a classic
+      // member of a KIP-848 group with one of these.
+      auto says = [&](std::int16_t code) {
+        return failed.message.find(protocol::error_name(code)) != std::string::npos;
+      };
+      if (options_.group_protocol == "classic" &&
+          (says(protocol::errc::inconsistent_group_protocol) ||
+           says(protocol::errc::group_id_not_found))) {
+        failed.message += " (group " + *options_.group +
+                          " may be a KIP-848 consumer group: try --group-protocol consumer)";
+      }
+      co_return failed;
+    }
+    // One protocol per group (see client::check_group_protocol): checked once, after the first
+    // join, so that the member that came last is the one to go.
+    if (!protocol_checked_) {
+      protocol_checked_ = true;
+      auto mixed =
+          co_await client::check_group_protocol(cluster_, *options_.group, options_.group_protocol);
+      if (mixed) {
+        co_await member_->leave();
+        co_return *mixed;
+      }
+    }
     // What was written but not committed before the rebalance (the coordinator refuses
     // commits while the group rebalances) goes in now, under the new generation: any member of
     // it may commit any partition, so a partition moving elsewhere starts after our output.
@@ -314,7 +343,7 @@ asio::awaitable<status> consume_run::assign() {
     // race that late commit and print its records a second time: give it a moment first.
     // (Not needed by a member alone in the group: nobody else's commit can be on its way.)
     bool taken_over = false;
-    if (member_->generation() > 1 && !member_->alone()) {
+    if (member_->late_commits_possible()) {
       for (const auto& [topic, partitions] : joined.value()) {
         for (auto p : partitions) taken_over = taken_over || !find_offset(written_next_, topic, p);
       }
@@ -382,7 +411,7 @@ asio::awaitable<status> consume_run::assign() {
 //   coordinator must not keep it (the message then says that the commit may be missing).
 void consume_run::interrupt(const end_event_loop& end) {
   stopping_ = true;
-  if (!member_ || member_->generation() < 0) {
+  if (!member_ || !member_->joined()) {
     flush();
     end(exit_interrupted);
     return;
@@ -465,20 +494,37 @@ asio::awaitable<int> consume_run::run() {
   client::fetcher_options fetch_options;
   fetch_options.read_committed = options_.isolation != "read-uncommitted";
   fetch_options.control_records = options_.print_control_records;
+  fetch_options.check_crcs = options_.check_crcs;
   fetcher_.emplace(io_.get_executor(), cluster_, fetch_options);
   fetcher_->on_warning = [](const std::string& w) { std::cerr << "kpipe: consume: " << w << '\n'; };
 
-  if (group_mode_) {
+  if (group_mode_ && options_.group_protocol == "consumer") {
+    // KIP-848: the broker assigns (ServerAssignor) and sets the session timeout
+    // (group.consumer.session.timeout.ms); without --assignor the broker's default is used.
+    if (session_timeout) {
+      std::cerr << "kpipe: consume: " << global_.source_of("session.timeout.ms")
+                << ": ignored with --group-protocol consumer (the broker's "
+                   "group.consumer.session.timeout.ms applies)\n";
+    }
+    client::consumer_group_options g;
+    g.group = *options_.group;
+    g.topics = topics_;
+    g.assignor = options_.assignor.value_or("");
+    g.instance_id = options_.instance_id;
+    member_ = std::make_unique<client::consumer_group_member>(io_.get_executor(), cluster_, g);
+  } else if (group_mode_) {
     client::group_options g;
     g.group = *options_.group;
     g.topics = topics_;
-    g.assignor = options_.assignor;
+    g.assignor = options_.assignor.value_or("range");
     g.instance_id = options_.instance_id;
     if (session_timeout) {
       g.session_timeout = *session_timeout;
       g.heartbeat_interval = std::max(std::chrono::milliseconds(100), g.session_timeout / 4);
     }
-    member_.emplace(io_.get_executor(), cluster_, g);
+    member_ = std::make_unique<client::group_member>(io_.get_executor(), cluster_, g);
+  }
+  if (member_) {
     if (global_.verbosity > 0) {
       member_->on_debug = [](const std::string& m) {
         std::cerr << "kpipe: consume: " << m << '\n';
@@ -499,7 +545,17 @@ asio::awaitable<int> consume_run::run() {
   std::vector<std::pair<const client::partition_records*, std::int64_t>> handled;
   while (open && !stopping_) {
     if (member_ && member_->rebalance_needed()) {
-      (void)co_await commit_written(true);
+      // Commit before join(): a KIP-848 member acknowledges a revocation in join(), after which
+      // the partition's next owner reads its committed offset, so a failed commit is tried again
+      // a few times. (A classic member's commit is refused while the group rebalances; it
+      // commits late, after the join.)
+      int tries = options_.group_protocol == "consumer" ? 3 : 1;
+      for (int attempt = 0; attempt < tries; ++attempt) {
+        auto committed = co_await commit_written(true);
+        if (committed || stopping_ || attempt + 1 == tries) break;
+        asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
       if (auto assigned = co_await assign(); !assigned) {
         std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
         code = exit_code_for(assigned.error());
@@ -593,9 +649,20 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       ->type_name("TOPIC");
   cmd->add_option("-G,--group", o.group, "Consume as a member of this consumer group")
       ->type_name("GROUP");
-  cmd->add_option("--assignor", o.assignor, "range (default), roundrobin, cooperative-sticky")
-      ->type_name("NAME")
-      ->check(CLI::IsMember({"range", "roundrobin", "cooperative-sticky"}));
+  cmd->add_option_function<std::string>(
+         "--group-protocol",
+         [&o](const std::string& protocol) {
+           o.group_protocol = protocol;
+           o.group_protocol_given = true;
+         },
+         "classic (default) or consumer (KIP-848: the broker assigns; property group.protocol)")
+      ->check(CLI::IsMember({"classic", "consumer"}))
+      ->type_name("PROTOCOL");
+  // Checked against the protocol in run_consume (the two protocols have different assignors).
+  cmd->add_option("--assignor", o.assignor,
+                  "classic: range (default), roundrobin, cooperative-sticky; consumer: uniform "
+                  "(the broker's default) or range")
+      ->type_name("NAME");
   cmd->add_option("--instance-id", o.instance_id, "Static group membership (KIP-345)")
       ->type_name("ID");
   cmd->add_option("--commit", o.commit,
@@ -646,6 +713,8 @@ CLI::App* register_consume(CLI::App& app, consume_options& o) {
       "  kpipe consume -t orders -o -10 -e -J       # the last 10 per partition as JSON\n"
       "  kpipe consume -t logs -f '%p:%o %k=%s\\n'\n"
       "  kpipe consume -G readers orders refunds    # a group member reading two topics\n"
+      "  kpipe consume -G readers --group-protocol consumer --assignor range orders\n"
+      "                                             # a KIP-848 group: the broker assigns\n"
       "  kpipe consume -t orders -e -J | kpipe produce -t orders-copy -J\n"
       "\n"
       "A closed stdout (| head) ends the run quietly with exit 0.");
@@ -663,6 +732,48 @@ int run_consume(const global_options& global, const consume_options& given) {
                 << ": read_committed or read_uncommitted, got '" << it->second << "'\n";
       return exit_usage;
     }
+  }
+  if (auto it = global.properties.find("check.crcs"); it != global.properties.end()) {
+    if (it->second != "true" && it->second != "false") {
+      std::cerr << "kpipe: consume: " << global.source_of("check.crcs") << ": true or false, got '"
+                << it->second << "'\n";
+      return exit_usage;
+    }
+    options.check_crcs = it->second == "true";
+  }
+  if (auto it = global.properties.find("group.protocol");
+      it != global.properties.end() && !options.group_protocol_given) {
+    if (it->second != "classic" && it->second != "consumer") {
+      std::cerr << "kpipe: consume: " << global.source_of("group.protocol")
+                << ": classic or consumer, got '" << it->second << "'\n";
+      return exit_usage;
+    }
+    options.group_protocol = it->second;
+  }
+  if (options.group_protocol == "consumer") {
+    if (auto it = global.properties.find("group.remote.assignor");
+        it != global.properties.end() && !options.assignor) {
+      options.assignor = it->second;
+      if (!client::is_server_assignor(it->second)) {
+        std::cerr << "kpipe: consume: " << global.source_of("group.remote.assignor")
+                  << ": uniform or range (the broker's assignors), got '" << it->second << "'\n";
+        return exit_usage;
+      }
+    }
+    if (options.assignor && !client::is_server_assignor(*options.assignor)) {
+      std::cerr << "kpipe: consume: --assignor " << *options.assignor
+                << " does not go with --group-protocol consumer, whose broker-side assignors "
+                   "are uniform and range (range, roundrobin and cooperative-sticky are for "
+                   "--group-protocol classic)\n";
+      return exit_usage;
+    }
+  } else if (options.assignor && *options.assignor != "range" &&
+             *options.assignor != "roundrobin" && *options.assignor != "cooperative-sticky") {
+    std::cerr << "kpipe: consume: --assignor " << *options.assignor
+              << " does not go with --group-protocol classic, whose assignors are range, "
+                 "roundrobin and cooperative-sticky (uniform and range are for "
+                 "--group-protocol consumer)\n";
+    return exit_usage;
   }
   if (options.topics.empty()) {
     std::cerr << "kpipe: consume: name a topic (-t TOPIC)\n";

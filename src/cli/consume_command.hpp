@@ -1,5 +1,5 @@
 #pragma once
-// kpipe consume: records of one or more topics to stdout (CLI.md "consume").
+// kpipe consume: records of one or more topics to stdout (kpipe(1), CONSUME).
 
 #include <cstdint>
 #include <optional>
@@ -15,11 +15,19 @@ class App;
 namespace kpipe::cli {
 
 struct consume_options {
+  bool check_crcs = true;  // property check.crcs: false reads batches whose CRC32C is wrong
   std::vector<std::string> topics;
   std::vector<std::int32_t> partitions;
   std::optional<std::string> offset;  // default: beginning, or end in group mode
   std::optional<std::string> group;
-  std::string assignor = "range";
+  // The group protocol: "classic" (JoinGroup/SyncGroup, assignor run by a member) or
+  // "consumer" (KIP-848: ConsumerGroupHeartbeat, assignor run by the broker); property
+  // group.protocol.
+  std::string group_protocol = "classic";
+  bool group_protocol_given = false;
+  // classic: range (default), roundrobin, cooperative-sticky; consumer: uniform or range
+  // (default: the broker's first, uniform); property group.remote.assignor for consumer.
+  std::optional<std::string> assignor;
   std::optional<std::string> instance_id;
   std::string commit = "after-write";
   bool exit_at_end = false;

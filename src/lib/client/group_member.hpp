@@ -22,6 +22,7 @@
 #include "client/cluster.hpp"
 #include "client/group/assignor.hpp"
 #include "client/group/consumer_protocol.hpp"
+#include "client/group_membership.hpp"
 #include "client/group_offsets.hpp"
 #include "util/result.hpp"
 
@@ -37,25 +38,28 @@ struct group_options {
   std::chrono::milliseconds heartbeat_interval{1'000};
 };
 
-class group_member {
+class group_member : public group_membership {
  public:
   group_member(boost::asio::any_io_executor executor, cluster& cluster, group_options options);
-  ~group_member();
+  ~group_member() override;
 
   // Joins (or rejoins) the group; this member's partitions.
-  boost::asio::awaitable<result<group::topic_partitions>> join();
-  bool rebalance_needed() const { return rebalance_needed_; }
+  boost::asio::awaitable<result<group::topic_partitions>> join() override;
+  bool rebalance_needed() const override { return rebalance_needed_; }
   // Commits next-offsets-to-read of any number of topics under the current generation.
-  boost::asio::awaitable<status> commit(const offsets_by_topic& offsets);
+  boost::asio::awaitable<status> commit(const offsets_by_topic& offsets) override;
   // Leaves the group (a static member stays: its partitions wait for it until the session
   // times out, KIP-345).
-  boost::asio::awaitable<void> leave();
+  boost::asio::awaitable<void> leave() override;
 
   std::int32_t generation() const { return generation_; }
   const std::string& member_id() const { return member_id_; }
   // Whether this member was the group's only one at the last join.
   bool alone() const { return alone_; }
-  std::function<void(const std::string&)> on_debug;
+  bool joined() const override { return generation_ >= 0; }
+  // After a rebalance, a partition from another member may still get that member's late commit
+  // (see consume_command.cpp), unless this member is alone in the group.
+  bool late_commits_possible() const override { return generation_ > 1 && !alone_; }
 
  private:
   boost::asio::awaitable<result<std::shared_ptr<net::connection>>> coordinator();

@@ -116,6 +116,9 @@ constexpr auto acted_on_table = std::to_array<property_info>({
     acted("session.timeout.ms", "how long the group waits for a silent member"),
     acted("isolation.level", "read_committed or read_uncommitted"),
     acted("check.crcs", "check each batch's CRC32C (true or false)"),
+    acted("group.protocol", "classic or consumer (KIP-848), as consume --group-protocol"),
+    acted("group.remote.assignor",
+          "uniform or range: the broker's assignor for group.protocol=consumer (--assignor)"),
 });
 
 // Names of librdkafka's and the Java clients' configuration that kpipe accepts so that their
@@ -204,8 +207,6 @@ constexpr auto ignored_table = std::to_array<property_info>({
     ignored("partition.assignment.strategy", "consume --assignor"),
     ignored("heartbeat.interval.ms"),
     ignored("group.protocol.type"),
-    ignored("group.protocol"),
-    ignored("group.remote.assignor"),
     ignored("coordinator.query.interval.ms"),
     ignored("max.poll.interval.ms"),
     ignored("enable.auto.commit", "consume --commit"),
