@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "client/retry.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "util/base64.hpp"
@@ -25,10 +26,9 @@ constexpr std::int32_t join_epoch = 0;
 constexpr std::int32_t leave_epoch = -1;
 constexpr std::int32_t static_leave_epoch = -2;
 
-// How many times join() asks before giving up, pausing up to a second between attempts: long
-// enough for a coordinator to move or load, and for a static member's predecessor to be
-// released (UNRELEASED_INSTANCE_ID) when the session timeout is short.
-constexpr int join_attempts = 50;
+// join() asks join_retry.attempts times (client/retry.hpp), about 45 s in all: long enough for
+// a coordinator to move or load, and for a static member's predecessor to be released
+// (UNRELEASED_INSTANCE_ID) when the session timeout is short.
 
 constexpr std::chrono::milliseconds min_heartbeat_interval{50};
 constexpr std::chrono::milliseconds max_heartbeat_interval{60'000};
@@ -438,10 +438,9 @@ asio::awaitable<result<group::topic_partitions>> consumer_group_member::join() {
     if (!refreshed) co_return refreshed.error();
   }
   kpipe::error last{error_kind::kafka, std::string("ConsumerGroupHeartbeat: no answer")};
-  for (int attempt = 0; attempt < join_attempts; ++attempt) {
+  for (int attempt = 0; attempt < join_retry.attempts; ++attempt) {
     if (attempt > 0) {
-      asio::steady_timer pause(executor_, std::chrono::milliseconds(std::min(100 * attempt, 1000)));
-      co_await pause.async_wait(use_tuple);
+      co_await join_retry.pause(attempt);
       if (!*alive) co_return kpipe::error{error_kind::io, std::string("group member gone")};
     }
     if (left_) co_return kpipe::error{error_kind::kafka, "left group " + options_.group};

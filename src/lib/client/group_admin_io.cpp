@@ -10,6 +10,7 @@
 #include "client/fetcher.hpp"
 #include "client/group_admin.hpp"
 #include "client/list_offsets.hpp"
+#include "client/retry.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/consumer_group_describe.hpp"
 #include "protocol/generated/delete_groups.hpp"
@@ -27,16 +28,8 @@ namespace {
 
 namespace errc = protocol::errc;
 
-constexpr int max_attempts = 10;
-
-asio::awaitable<void> pause(int attempt) {
-  asio::steady_timer timer(co_await asio::this_coro::executor,
-                           std::chrono::milliseconds(std::min(100 * attempt, 1000)));
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-// The connection to the group's coordinator. The cluster learns brokers' addresses from
-// Metadata, which the caller may not have asked for yet.
+// The connection to the group's coordinator. FindCoordinator's answer teaches the cluster the
+// coordinator's address; a broker that gives none is looked up in the Metadata.
 asio::awaitable<result<std::pair<std::int32_t, std::shared_ptr<net::connection>>>> coordinator_of(
     cluster& cluster, const std::string& group) {
   auto node = co_await find_group_coordinator(cluster, group);
@@ -81,10 +74,10 @@ asio::awaitable<result<std::vector<listed_group>>> list_groups(cluster& cluster,
     auto request = build_list_groups_request(filter, *version);
     auto response = co_await conn.value()->request(request, version);
     // A broker that is loading its share of the group log says so: asked again after a pause.
-    for (int attempt = 1; attempt < max_attempts && response &&
+    for (int attempt = 1; attempt < default_retry.attempts && response &&
                           protocol::coordinator_moved_or_loading(response->error_code);
          ++attempt) {
-      co_await pause(attempt);
+      co_await default_retry.pause(attempt);
       response = co_await conn.value()->request(request, version);
     }
     if (!response) co_return response.error();
@@ -123,8 +116,8 @@ asio::awaitable<result<group_description>> describe_group(cluster& cluster,
   namespace cgd = protocol::consumer_group_describe;
   namespace dg = protocol::describe_groups;
   error last{error_kind::kafka, "describe group " + group + ": no answer"};
-  for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
+  for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await default_retry.pause(attempt);
     auto coordinator = co_await coordinator_of(cluster, group);
     if (!coordinator) co_return coordinator.error();
     auto [node, conn] = coordinator.value();
@@ -181,8 +174,8 @@ asio::awaitable<result<group_description>> describe_group(cluster& cluster,
 asio::awaitable<result<committed_by_topic>> fetch_group_offsets(cluster& cluster,
                                                                 const std::string& group) {
   error last{error_kind::kafka, "OffsetFetch for group " + group + ": no answer"};
-  for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
+  for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await default_retry.pause(attempt);
     auto coordinator = co_await coordinator_of(cluster, group);
     if (!coordinator) co_return coordinator.error();
     auto& conn = coordinator->second;
@@ -221,8 +214,8 @@ asio::awaitable<std::vector<std::pair<std::string, status>>> delete_groups(
   std::vector<std::pair<std::string, status>> outcomes;
   for (const auto& group : groups) {
     status outcome = error{error_kind::kafka, "DeleteGroups for group " + group + ": no answer"};
-    for (int attempt = 0; attempt < max_attempts; ++attempt) {
-      if (attempt > 0) co_await pause(attempt);
+    for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+      if (attempt > 0) co_await default_retry.pause(attempt);
       auto coordinator = co_await coordinator_of(cluster, group);
       if (!coordinator) {
         outcome = coordinator.error();
@@ -255,8 +248,8 @@ asio::awaitable<std::vector<std::pair<std::string, status>>> delete_groups(
 asio::awaitable<result<std::vector<offset_delete_outcome>>> delete_offsets(
     cluster& cluster, const std::string& group, const partitions_of_topics& which) {
   error last{error_kind::kafka, "OffsetDelete for group " + group + ": no answer"};
-  for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
+  for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await default_retry.pause(attempt);
     auto coordinator = co_await coordinator_of(cluster, group);
     if (!coordinator) co_return coordinator.error();
     auto& conn = coordinator->second;

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client/group_offsets.hpp"
+#include "client/retry.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/heartbeat.hpp"
@@ -97,11 +98,8 @@ asio::awaitable<result<group::topic_partitions>> group_member::join() {
   }
   rebalance_needed_ = false;
   kpipe::error last{error_kind::kafka, std::string("JoinGroup: no answer")};
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    if (attempt > 0) {
-      asio::steady_timer pause(executor_, std::chrono::milliseconds(std::min(100 * attempt, 1000)));
-      co_await pause.async_wait(use_tuple);
-    }
+  for (int attempt = 0; attempt < join_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await join_retry.pause(attempt);
     auto conn = co_await coordinator();
     if (!conn) {
       last = conn.error();

@@ -1,14 +1,9 @@
 #include "client/group_offsets.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "client/kafka_error.hpp"
+#include "client/retry.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
-#include "protocol/generated/find_coordinator.hpp"
 #include "protocol/generated/offset_commit.hpp"
 #include "protocol/generated/offset_fetch.hpp"
 
@@ -16,48 +11,7 @@ namespace kpipe::client {
 
 namespace asio = boost::asio;
 
-namespace {
-
 namespace errc = protocol::errc;
-
-asio::awaitable<void> pause(int attempt) {
-  asio::steady_timer timer(co_await asio::this_coro::executor,
-                           std::chrono::milliseconds(100 * (attempt + 1)));
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-}  // namespace
-
-asio::awaitable<result<std::int32_t>> find_group_coordinator(cluster& cluster,
-                                                             const std::string& group) {
-  namespace fc = protocol::find_coordinator;
-  error last{error_kind::kafka, std::string("FindCoordinator: no answer")};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
-    auto conn = co_await cluster.any_connection();
-    if (!conn) co_return conn.error();
-    auto version = conn.value()->version_for(protocol::api_key::find_coordinator);
-    if (!version) {
-      co_return error{error_kind::protocol, conn.value()->name() + " has no FindCoordinator"};
-    }
-    fc::request request;
-    request.key = group;
-    request.key_type = 0;  // group
-    request.coordinator_keys.assign(1, group);
-    auto response = co_await conn.value()->request(request, version);
-    if (!response) co_return response.error();
-    std::int16_t code = response->error_code;
-    std::int32_t node = response->node_id;
-    if (*version >= 4 && !response->coordinators.empty()) {
-      code = response->coordinators[0].error_code;
-      node = response->coordinators[0].node_id;
-    }
-    if (code == 0) co_return node;
-    last = kafka_error("FindCoordinator for group " + group, code);
-    if (!protocol::coordinator_moved_or_loading(code)) co_return last;
-  }
-  co_return last;
-}
 
 protocol::offset_fetch::request build_offset_fetch_request(
     const std::string& group, const std::string& topic, const std::vector<std::int32_t>& partitions,
@@ -121,8 +75,8 @@ asio::awaitable<result<std::map<std::int32_t, committed_offset>>> fetch_committe
     cluster& cluster, const std::string& group, const std::string& topic,
     const std::vector<std::int32_t>& partitions) {
   error last{error_kind::kafka, std::string("OffsetFetch: no answer")};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
+  for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await default_retry.pause(attempt);
     auto node = co_await find_group_coordinator(cluster, group);
     if (!node) co_return node.error();
     auto conn = co_await cluster.connection_to(node.value());
@@ -166,8 +120,8 @@ asio::awaitable<status> commit_offsets(cluster& cluster, const std::string& grou
                                        const commit_identity& identity) {
   namespace oc = protocol::offset_commit;
   error last{error_kind::kafka, std::string("OffsetCommit: no answer")};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (attempt > 0) co_await pause(attempt);
+  for (int attempt = 0; attempt < default_retry.attempts; ++attempt) {
+    if (attempt > 0) co_await default_retry.pause(attempt);
     auto node = co_await find_group_coordinator(cluster, group);
     if (!node) co_return node.error();
     auto conn = co_await cluster.connection_to(node.value());

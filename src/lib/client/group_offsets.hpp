@@ -1,5 +1,5 @@
 #pragma once
-// Committed offsets of consumer groups: finding the group's coordinator (FindCoordinator),
+// Committed offsets of consumer groups (at the group's coordinator, client/coordinator.hpp):
 // reading (OffsetFetch) offsets of one topic and committing (OffsetCommit) those of several.
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/cluster.hpp"
+#include "client/coordinator.hpp"
 #include "util/result.hpp"
 
 namespace kpipe::protocol::offset_fetch {
@@ -26,10 +27,6 @@ namespace kpipe::client {
 inline constexpr std::int16_t offset_fetch_max_version = 9;
 // OffsetCommit up to v9: v10 names topics by id (Kafka 4.2).
 inline constexpr std::int16_t offset_commit_max_version = 9;
-
-// The node id of the group's coordinator; retries while the coordinator is loading.
-boost::asio::awaitable<result<std::int32_t>> find_group_coordinator(cluster& cluster,
-                                                                    const std::string& group);
 
 struct committed_offset {
   std::int64_t offset = -1;  // -1: nothing committed

@@ -1,13 +1,11 @@
 #include "client/list_offsets.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
 #include "client/kafka_error.hpp"
+#include "client/retry.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/error_table.hpp"
 #include "protocol/generated/list_offsets.hpp"
@@ -33,15 +31,15 @@ result<std::map<std::int32_t, std::int32_t>> partition_leaders(
 namespace {
 
 // Answers that mean "ask the partition's current leader": the metadata snapshot is behind, as
-// right after a topic was created or a leader moved (KIP-320 for the epoch errors).
+// right after a topic was created or a leader moved (KIP-320 for the epoch errors). A partition
+// that does not exist is final here: the caller named it.
 bool ask_the_new_leader(std::int16_t code) {
-  return code == protocol::errc::not_leader_or_follower ||
-         code == protocol::errc::leader_not_available ||
-         code == protocol::errc::fenced_leader_epoch ||
-         code == protocol::errc::unknown_leader_epoch;
+  return protocol::leader_may_have_moved(code) && !protocol::is_not_found_code(code);
 }
 
-constexpr int max_attempts = 8;
+// Fewer attempts than the default: each one refreshes the metadata first.
+constexpr retry_policy list_offsets_retry{8, std::chrono::milliseconds(100),
+                                          std::chrono::milliseconds(1'000)};
 
 }  // namespace
 
@@ -59,13 +57,10 @@ boost::asio::awaitable<result<std::map<std::int32_t, offset_answer>>> list_offse
   std::map<std::int32_t, std::int64_t> pending = queries;
   std::map<std::int32_t, offset_answer> answers;
   kpipe::error last{error_kind::kafka, ""};
-  for (int attempt = 0; attempt < max_attempts && !pending.empty(); ++attempt) {
+  for (int attempt = 0; attempt < list_offsets_retry.attempts && !pending.empty(); ++attempt) {
     if (attempt > 0) {
-      // Backoff (100 ms, 200 ms, ... at most 1 s), then the leaders as the cluster sees them now.
-      auto executor = co_await boost::asio::this_coro::executor;
-      boost::asio::steady_timer pause(executor,
-                                      std::chrono::milliseconds(std::min(100 * attempt, 1000)));
-      co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      // A pause, then the leaders as the cluster sees them now.
+      co_await list_offsets_retry.pause(attempt);
       std::vector<std::string> topics(1, topic);
       auto metadata = co_await cluster.fetch_metadata(topics);
       if (!metadata) co_return metadata.error();

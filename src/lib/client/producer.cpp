@@ -576,8 +576,9 @@ void producer::retry_later(const std::shared_ptr<batch>& b, const kpipe::error& 
   debug("retrying batch of partition " + std::to_string(b->partition) + " (sequence " +
         (b->sequence ? std::to_string(*b->sequence) : std::string("-")) + ", attempt " +
         std::to_string(b->attempts + 1) + "): " + e.message);
-  auto backoff = options_.retry_backoff * (1 << std::min(b->attempts - 1, 10));
-  p.blocked_until = now + std::min<clock::duration>(backoff, options_.retry_backoff_max);
+  // retry.backoff.ms doubling per attempt up to retry.backoff.max.ms (KIP-580).
+  retry_policy policy{options_.retries, options_.retry_backoff, options_.retry_backoff_max};
+  p.blocked_until = now + policy.backoff(b->attempts);
   wake_at(p.blocked_until);
   ++stats_.retries;
   if (refresh) spawn(refresh_metadata());

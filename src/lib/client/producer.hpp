@@ -51,6 +51,7 @@
 
 #include "client/cluster.hpp"
 #include "client/partitioner.hpp"
+#include "client/retry.hpp"
 #include "record/batch_builder.hpp"
 #include "record/record.hpp"
 #include "util/result.hpp"
@@ -210,6 +211,9 @@ class producer {
   asio::awaitable<status> init_producer_id(bool bump);
   asio::awaitable<void> bump_epoch();
   asio::awaitable<status> find_transaction_coordinator();
+  // FindCoordinator and the transaction requests: the user's retry.backoff.ms doubling up to
+  // retry.backoff.max.ms, 10 attempts.
+  retry_policy coordinator_retry() const;
   asio::awaitable<void> add_partitions_to_transaction();
   asio::awaitable<status> end_transaction(bool commit);
   asio::awaitable<void> timer_loop();

@@ -40,9 +40,10 @@ inline bool topic_creation_pending(std::int16_t error_code, bool allow_auto_crea
          waited < std::min(request_timeout, creation_window);
 }
 
+// A transaction coordinator that moved or loads, or that is finishing an earlier transaction of
+// this transactional id (CONCURRENT_TRANSACTIONS): asked again.
 inline bool coordinator_retriable(std::int16_t c) {
-  return c == errc::coordinator_load_in_progress || c == errc::coordinator_not_available ||
-         c == errc::not_coordinator || c == errc::concurrent_transactions;
+  return protocol::coordinator_moved_or_loading(c) || c == errc::concurrent_transactions;
 }
 
 inline std::string kafka_error_text(std::int16_t c,

@@ -2,12 +2,13 @@
 // (KIP-360), and transactions (FindCoordinator, AddPartitionsToTxn, EndTxn). See producer.hpp.
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/coordinator.hpp"
 #include "client/producer.hpp"
 #include "client/producer_internal.hpp"
+#include "client/retry.hpp"
 #include "protocol/generated/add_partitions_to_txn.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/end_txn.hpp"
-#include "protocol/generated/find_coordinator.hpp"
 #include "protocol/generated/init_producer_id.hpp"
 
 namespace kpipe::client {
@@ -25,55 +26,24 @@ asio::awaitable<result<std::shared_ptr<net::connection>>> producer::coordinator_
 }
 
 asio::awaitable<status> producer::find_transaction_coordinator() {
-  namespace fc = protocol::find_coordinator;
-  kpipe::error last{error_kind::kafka, std::string("FindCoordinator: no answer")};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (attempt > 0) {
-      asio::steady_timer pause(executor_, options_.retry_backoff * attempt);
-      co_await pause.async_wait(use_tuple);
-    }
-    auto conn = co_await cluster_.any_connection();
-    if (!conn) co_return conn.error();
-    auto version = conn.value()->version_for(protocol::api_key::find_coordinator);
-    if (!version || *version < 1) {
-      co_return kpipe::error{error_kind::usage, conn.value()->name() +
-                                                    " does not support transactions "
-                                                    "(FindCoordinator v1)"};
-    }
-    fc::request request;
-    request.key = *options_.transactional_id;
-    request.key_type = 1;  // transaction
-    request.coordinator_keys.assign(1, *options_.transactional_id);
-    auto response = co_await conn.value()->request(request, version);
-    if (!response) co_return response.error();
-    std::int16_t error = response->error_code;
-    std::int32_t node = response->node_id;
-    if (*version >= 4) {
-      if (response->coordinators.empty()) co_return last;
-      error = response->coordinators[0].error_code;
-      node = response->coordinators[0].node_id;
-    }
-    if (error == 0) {
-      coordinator_ = node;
-      co_return success{};
-    }
-    last = kpipe::error{error_kind::kafka, "FindCoordinator for transactional id " +
-                                               *options_.transactional_id + ": " +
-                                               kafka_error_text(error)};
-    if (!coordinator_retriable(error)) co_return last;
-  }
-  co_return last;
+  auto node = co_await find_coordinator(cluster_, coordinator_type::transaction,
+                                        *options_.transactional_id, coordinator_retry());
+  if (!node) co_return node.error();
+  coordinator_ = node.value();
+  co_return success{};
+}
+
+retry_policy producer::coordinator_retry() const {
+  return retry_policy{10, options_.retry_backoff, options_.retry_backoff_max};
 }
 
 asio::awaitable<status> producer::init_producer_id(bool bump) {
   namespace ipi = protocol::init_producer_id;
   bool fresh_id = false;
   kpipe::error last{error_kind::kafka, std::string("InitProducerId: no answer")};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (attempt > 0) {
-      asio::steady_timer pause(executor_, options_.retry_backoff * attempt);
-      co_await pause.async_wait(use_tuple);
-    }
+  auto policy = coordinator_retry();
+  for (int attempt = 0; attempt < policy.attempts; ++attempt) {
+    if (attempt > 0) co_await policy.pause(attempt);
     auto conn = co_await coordinator_connection();
     if (!conn) {
       last = conn.error();
@@ -189,7 +159,7 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
                    protocol::is_retriable(r.partition_error_code)) {
           retry = true;
           if (r.partition_error_code == errc::not_coordinator) coordinator_.reset();
-        } else if (r.partition_error_code != 69) {  // OPERATION_NOT_ATTEMPTED: another failed
+        } else if (r.partition_error_code != errc::operation_not_attempted) {  // another failed
           fatal_ = kpipe::error{error_kind::kafka, "AddPartitionsToTxn for partition " +
                                                        std::to_string(r.partition_index) + ": " +
                                                        kafka_error_text(r.partition_error_code)};
@@ -200,8 +170,7 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
       attempt = -1;  // added: look again for partitions that got batches meanwhile
       continue;
     }
-    asio::steady_timer pause(executor_, options_.retry_backoff);
-    co_await pause.async_wait(use_tuple);
+    co_await coordinator_retry().pause(1);
   }
   add_partitions_running_ = false;
   notify();
@@ -211,11 +180,12 @@ asio::awaitable<void> producer::add_partitions_to_transaction() {
 asio::awaitable<status> producer::end_transaction(bool commit) {
   namespace et = protocol::end_txn;
   kpipe::error last{error_kind::kafka, std::string("EndTxn: no answer")};
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    if (attempt > 0) {
-      asio::steady_timer pause(executor_, options_.retry_backoff * std::min(attempt, 10));
-      co_await pause.async_wait(use_tuple);
-    }
+  // Twice the coordinator's attempts: an EndTxn may wait out a coordinator moving and then a
+  // concurrent transaction of the same id finishing.
+  auto policy = coordinator_retry();
+  policy.attempts *= 2;
+  for (int attempt = 0; attempt < policy.attempts; ++attempt) {
+    if (attempt > 0) co_await policy.pause(attempt);
     auto conn = co_await coordinator_connection();
     if (!conn) {
       last = conn.error();
