@@ -4,7 +4,7 @@
 # for what is measured, the settings of each tool and the caveats.
 #
 #   bench/kafka_vs_peers.sh [--runs N] [--records N] [--codecs LIST] [--phases LIST]
-#                           [--warmup N] [--reuse-node] [--keep]
+#                           [--warmup N] [--listener NAME] [--reuse-node] [--keep]
 #
 #   --runs N        timed runs per tool, phase and codec (default 5; KPIPE_BENCH_RUNS)
 #   --records N     records per run, 100-byte values (default 1000000; KPIPE_BENCH_RECORDS)
@@ -14,6 +14,11 @@
 #                   (1 record produced, 1 record consumed)
 #   --warmup N      untimed rounds (every tool) before the timed ones of each phase and codec
 #                   (default 1)
+#   --listener NAME plaintext (default), ssl or sasl_ssl (SASL PLAIN over TLS, the test CA):
+#                   the listener the timed clients use. On ssl and sasl_ssl only kpipe and kcat
+#                   run (the Java perf tools stay on plaintext runs); filling and counting topics
+#                   always goes through the plaintext listener, so it costs the same every time.
+#                   Debian's kcat (librdkafka 2.0) fails SCRAM against Kafka 4, hence PLAIN.
 #   --reuse-node    benchmark on a node already running from KPIPE_KAFKA_DIR (and leave it
 #                   running); without it the script refuses one, because every run deletes
 #                   every non-internal topic of the cluster (tests/support/kafka/topics.py reset)
@@ -44,14 +49,15 @@ usage_error() {
 phases="startup produce consume"
 warmup=1
 reuse_node=0
+listener=plaintext
 while (($#)); do
   case $1 in
-    --runs | --records | --codecs | --phases | --warmup)
+    --runs | --records | --codecs | --phases | --warmup | --listener)
       (($# >= 2)) || usage_error "$1 needs a value"
       opt=$1 val=$2
       shift 2
       ;;
-    --runs=* | --records=* | --codecs=* | --phases=* | --warmup=*)
+    --runs=* | --records=* | --codecs=* | --phases=* | --warmup=* | --listener=*)
       opt=${1%%=*} val=${1#*=}
       shift
       ;;
@@ -66,8 +72,10 @@ while (($#)); do
     --codecs) export KPIPE_BENCH_CASES=${val//,/ } ;;
     --phases) phases=${val//,/ } ;;
     --warmup) warmup=$val ;;
+    --listener) listener=$val ;;
   esac
 done
+[[ $listener =~ ^(plaintext|ssl|sasl_ssl)$ ]] || usage_error "unknown listener '$listener'"
 [[ $warmup =~ ^[0-9]+$ ]] || usage_error "--warmup wants a number, not '$warmup'"
 for p in $phases; do
   [[ $p == startup || $p == produce || $p == consume ]] || usage_error "unknown phase '$p'"
@@ -85,6 +93,7 @@ export KPIPE_KAFKA_DIR=${KPIPE_KAFKA_DIR:-/tmp/kpipe-bench-kafka}
 export KPIPE_KAFKA_PORT=${KPIPE_KAFKA_PORT:-31092}
 [[ -x $python ]] || die "no python at $python for topics.py (scripts/setup.sh makes the .venv)"
 tools=(kpipe kcat java)
+[[ $listener == plaintext ]] || tools=(kpipe kcat)
 
 # --- the node ------------------------------------------------------------------------------
 
@@ -131,6 +140,25 @@ fi
 # shellcheck disable=SC1091
 source "$KPIPE_KAFKA_DIR/cluster.env"
 bootstrap=$KPIPE_KAFKA_PLAINTEXT
+# The timed clients' listener and the settings each client needs for it.
+client_bootstrap=$bootstrap
+kpipe_security=()
+kcat_security=()
+case $listener in
+  ssl)
+    client_bootstrap=$KPIPE_KAFKA_SSL
+    kpipe_security=(--tls-ca "$KPIPE_KAFKA_CA")
+    kcat_security=(-X security.protocol=SSL -X "ssl.ca.location=$KPIPE_KAFKA_CA")
+    ;;
+  sasl_ssl)
+    client_bootstrap=$KPIPE_KAFKA_SASL_SSL
+    kpipe_security=(--tls-ca "$KPIPE_KAFKA_CA" --sasl-mechanism PLAIN
+      --sasl-user "$KPIPE_KAFKA_SASL_USER" -X "sasl.password=$KPIPE_KAFKA_SASL_PASSWORD")
+    kcat_security=(-X security.protocol=SASL_SSL -X "ssl.ca.location=$KPIPE_KAFKA_CA"
+      -X sasl.mechanisms=PLAIN -X "sasl.username=$KPIPE_KAFKA_SASL_USER"
+      -X "sasl.password=$KPIPE_KAFKA_SASL_PASSWORD")
+    ;;
+esac
 broker_pids=()
 for f in "$KPIPE_KAFKA_DIR"/node-*/pid; do broker_pids+=("$(cat "$f")"); done
 ((${#broker_pids[@]} > 0)) || die "no node-*/pid in $KPIPE_KAFKA_DIR"
@@ -208,6 +236,13 @@ tool_label() { # PHASE TOOL
   esac
 }
 
+# mask_password TEXT: TEXT with the SASL password (on the sasl_ssl command lines) as ***.
+mask_password() {
+  local text=$1
+  [[ $listener != sasl_ssl ]] || text=${text//"$KPIPE_KAFKA_SASL_PASSWORD"/***}
+  printf '%s\n' "$text"
+}
+
 # run_one PHASE CODEC TOOL RUN TOPIC WANT
 #   PHASE: produce, consume, startup-produce or startup-consume; RUN 0 is a warm-up (printed, not
 #   in the medians). Produce phases write $input (one.txt for the kpipe and kcat start-up runs)
@@ -224,15 +259,20 @@ run_one() {
   java_produce+=(${KPIPE_BENCH_JAVA_PRODUCER_PROPS:-})
   case $phase/$tool in
     *produce/kpipe)
-      cmd=("$kpipe" -b "$bootstrap" produce -t "$topic" --acks all -z "$codec")
+      cmd=("$kpipe" -b "$client_bootstrap" "${kpipe_security[@]}" produce -t "$topic" --acks all
+        -z "$codec")
       ;;
     *produce/kcat)
-      cmd=(kcat -P -b "$bootstrap" -t "$topic" -X acks=all -X enable.idempotence=true
-        -X "compression.codec=$codec")
+      cmd=(kcat -P -b "$client_bootstrap" "${kcat_security[@]}" -t "$topic" -X acks=all
+        -X enable.idempotence=true -X "compression.codec=$codec")
       ;;
     *produce/java) cmd=("$kafka_sh" run "${java_produce[@]}") ;;
-    *consume/kpipe) cmd=("$kpipe" -b "$bootstrap" consume -t "$topic" -o beginning -e) ;;
-    *consume/kcat) cmd=(kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q) ;;
+    *consume/kpipe)
+      cmd=("$kpipe" -b "$client_bootstrap" "${kpipe_security[@]}" consume -t "$topic" -o beginning -e)
+      ;;
+    *consume/kcat)
+      cmd=(kcat -C -b "$client_bootstrap" "${kcat_security[@]}" -t "$topic" -o beginning -e -q)
+      ;;
     *consume/java)
       cmd=("$kafka_sh" run org.apache.kafka.tools.ConsumerPerformance --bootstrap-server
         "$bootstrap" --topic "$topic" --messages "$want")
@@ -292,7 +332,7 @@ run_one() {
     "$intool" "$status" "$count" >&2
   if [[ $status != 0 || $count != "$want" ]]; then
     echo "  !! $phase $codec $label run $run: exit $status, $count of $want records;" \
-      "command: ${cmd[*]} < ${stdin##*/}; stderr:" >&2
+      "command: $(mask_password "${cmd[*]}") < ${stdin##*/}; stderr:" >&2
     { grep -v '^Picked up' "$log" || true; } | tail -n 20 | sed 's/^/     /' >&2
   fi
 }
@@ -332,6 +372,7 @@ kcat_version=$(kcat -V 2>&1 | sed -nE 's/^Version ([^ ]+) .*librdkafka ([^ ]+) .
 cat <<EOF
 $bench_name: kpipe, kcat and Kafka's ProducerPerformance / ConsumerPerformance on a real broker
   broker:  Apache Kafka $KPIPE_KAFKA_VERSION, ${#broker_pids[@]} node(s), $bootstrap ($KPIPE_KAFKA_DIR); idle CPU $idle s/s
+  clients' listener: $listener ($client_bootstrap)
   input:   $records records x $value_bytes bytes ($input_bytes bytes with newlines), $partitions partitions; codecs: $cases
   runs:    $runs timed after $warmup warm-up round(s) per phase and codec; producers: acks=all, idempotent
   clients: $("$kpipe" --version 2>/dev/null | head -n 1 || echo 'kpipe ?') (commit $commit); kcat $kcat_version; Kafka's tools on Java $java_version
