@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,10 +27,18 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// A self-signed certificate for 127.0.0.1 and the key, written as PEM files in the test's
-// temporary directory (the key also encrypted with "k3y-pass").
+// A self-signed certificate for 127.0.0.1 and the key, written as PEM files in a directory of
+// this process's own (the key also encrypted with "k3y-pass"): ctest runs the tests of this file
+// in parallel processes, each making its own key pair, and shared file names let one process
+// read another's certificate with its own key.
+std::string own_directory() {
+  std::string pattern = ::testing::TempDir() + "/kpipe-tls-test.XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) return ::testing::TempDir();
+  return pattern;
+}
+
 struct test_identity {
-  std::string dir = ::testing::TempDir();
+  std::string dir = own_directory();
   std::string cert = dir + "/kpipe-tls-test-cert.pem";
   std::string key = dir + "/kpipe-tls-test-key.pem";
   std::string encrypted_key = dir + "/kpipe-tls-test-key-encrypted.pem";
