@@ -3,20 +3,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <iostream>
 #include <limits>
 #include <memory>
 
 #include "client/cluster.hpp"
+#include "client/consumer.hpp"
 #include "client/consumer_group_member.hpp"
-#include "client/fetcher.hpp"
-#include "client/group_member.hpp"
-#include "client/group_offsets.hpp"
-#include "client/list_offsets.hpp"
 #include "event_loop.hpp"
 #include "exit_codes.hpp"
 #include "filter/record_filter.hpp"
@@ -26,7 +21,6 @@
 #include "parse/duration.hpp"
 #include "parse/escapes.hpp"
 #include "parse/offset_spec.hpp"
-#include "protocol/generated/error_table.hpp"
 
 namespace kpipe::cli {
 
@@ -35,25 +29,12 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t flush_bytes = 1 << 20;
-// How long a member waits after a rebalance before reading the committed offsets of partitions
-// it takes over (see consume_run::assign).
-constexpr std::chrono::milliseconds late_commit_grace{500};
 // How long a group member interrupted by Ctrl-C may spend on its last commit and LeaveGroup.
 constexpr std::chrono::milliseconds interrupt_deadline{2000};
 
-// Next offsets by topic, then partition.
-using partition_offsets = std::map<std::int32_t, std::int64_t>;
-using offsets_by_topic = std::map<std::string, partition_offsets>;
-
-std::optional<std::int64_t> find_offset(const offsets_by_topic& offsets, const std::string& topic,
-                                        std::int32_t partition) {
-  auto t = offsets.find(topic);
-  if (t == offsets.end()) return std::nullopt;
-  auto p = t->second.find(partition);
-  if (p == t->second.end()) return std::nullopt;
-  return p->second;
-}
-
+// The command over client::consumer: options turned into the consumer's, its records formatted
+// and written to stdout, and what reached stdout marked written, so that the consumer commits
+// only that (--commit after-write).
 class consume_run {
  public:
   consume_run(asio::io_context& io, const global_options& global, const consume_options& options)
@@ -67,11 +48,8 @@ class consume_run {
   void interrupt(const end_event_loop& end);
 
  private:
-  asio::awaitable<result<std::vector<client::fetch_position>>> positions_for(
-      const std::string& topic, const std::vector<std::int32_t>& partitions,
-      const std::map<std::int32_t, client::committed_offset>& committed);
-  asio::awaitable<status> assign();
-  asio::awaitable<status> commit_written(bool force);
+  // The consumer's options from the command's; a usage error names the flag or property.
+  result<client::consumer_options> consumer_settings();
   status prepare_output();
   bool emit(const record::record_batch& batch, const record::record& r,
             const client::partition_records& part);
@@ -80,15 +58,9 @@ class consume_run {
   asio::io_context& io_;
   const global_options& global_;
   const consume_options& options_;
-  // Declared before the fetcher and the member, which use it: it goes after them.
+  // Declared before the consumer, which uses it: it goes after it.
   client::cluster cluster_;
-  std::optional<client::fetcher> fetcher_;
-  // The group member, classic or KIP-848 (--group-protocol).
-  std::unique_ptr<client::group_membership> member_;
-  std::vector<std::string> topics_;  // as named, without repeats
-  std::map<std::string, std::map<std::int32_t, std::int32_t>> leaders_;  // topic -> p -> leader
-  // Topic ids (Metadata v10+; all zeros before), for Fetch v13+ (KIP-516).
-  std::map<std::string, protocol::uuid> topic_ids_;
+  std::optional<client::consumer> consumer_;
   std::optional<record_format> format_;
   record_filter filter_;
   envelope_options envelope_;
@@ -97,18 +69,9 @@ class consume_run {
   bool line_buffered_ = false;
   std::string out_;
   std::uint64_t written_ = 0;
-  offset_spec spec_;
-  bool group_mode_ = false;
   bool stopping_ = false;
   bool final_commit_done_ = false;
-  bool protocol_checked_ = false;
   asio::steady_timer deadline_;
-  std::size_t assigned_ = 0;
-  // Per partition: the next offset after what reached stdout, and after what was committed.
-  offsets_by_topic written_next_;
-  offsets_by_topic committed_next_;
-  std::chrono::milliseconds commit_interval_{200};
-  std::chrono::steady_clock::time_point last_commit_{};
 };
 
 status consume_run::prepare_output() {
@@ -183,222 +146,47 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Where each partition of a topic starts (and stops): -o resolved with ListOffsets (earliest,
-// latest, and a time lookup for @TIME points), a group's committed offsets first when there are
-// any, and -e's end offsets taken now.
-asio::awaitable<result<std::vector<client::fetch_position>>> consume_run::positions_for(
-    const std::string& topic, const std::vector<std::int32_t>& partitions,
-    const std::map<std::int32_t, client::committed_offset>& committed) {
-  auto found_leaders = leaders_.find(topic);
-  if (found_leaders == leaders_.end()) {
-    co_return error{error_kind::not_found, "topic " + topic + " has no metadata"};
-  }
-  const auto& leaders = found_leaders->second;
-  bool read_committed = options_.isolation != "read-uncommitted";
-  auto query = [&](std::int64_t timestamp) {
-    std::map<std::int32_t, std::int64_t> q;
-    for (auto p : partitions) q[p] = timestamp;
-    return q;
-  };
-  auto earliest = co_await client::list_offsets(cluster_, topic, leaders,
-                                                query(client::earliest_timestamp), read_committed);
-  if (!earliest) co_return earliest.error();
-  auto latest = co_await client::list_offsets(cluster_, topic, leaders,
-                                              query(client::latest_timestamp), read_committed);
-  if (!latest) co_return latest.error();
-  std::map<std::int32_t, client::offset_answer> start_times;
-  std::map<std::int32_t, client::offset_answer> stop_times;
-  if (spec_.start.what == offset_point::kind::time) {
-    auto found = co_await client::list_offsets(cluster_, topic, leaders, query(spec_.start.value),
-                                               read_committed);
-    if (!found) co_return found.error();
-    start_times = std::move(found).value();
-  }
-  if (spec_.stop && spec_.stop->what == offset_point::kind::time) {
-    auto found = co_await client::list_offsets(cluster_, topic, leaders, query(spec_.stop->value),
-                                               read_committed);
-    if (!found) co_return found.error();
-    stop_times = std::move(found).value();
-  }
-  std::vector<client::fetch_position> positions;
-  for (auto p : partitions) {
-    auto e = earliest->find(p);
-    auto l = latest->find(p);
-    if (e == earliest->end() || l == latest->end()) {
-      co_return error{error_kind::protocol, "ListOffsets for " + topic + " did not answer for " +
-                                                "partition " + std::to_string(p)};
-    }
-    partition_bounds bounds;
-    bounds.earliest = e->second.offset;
-    bounds.latest = l->second.offset;
-    auto c = committed.find(p);
-    bool has_committed = c != committed.end() && c->second.offset >= 0;
-    if (has_committed) bounds.committed = c->second.offset;
-    if (auto t = start_times.find(p); t != start_times.end() && t->second.offset >= 0) {
-      bounds.start_time_offset = t->second.offset;
-    }
-    if (auto t = stop_times.find(p); t != stop_times.end() && t->second.offset >= 0) {
-      bounds.stop_time_offset = t->second.offset;
-    }
-    client::fetch_position position;
-    position.topic = topic;
-    position.partition = p;
-    if (auto l = leaders.find(p); l != leaders.end()) position.leader = l->second;
-    if (auto id = topic_ids_.find(topic); id != topic_ids_.end()) position.topic_id = id->second;
-    if (group_mode_ && has_committed) {
-      // A group goes on where it left off; -o only says where partitions without a commit start.
-      position.offset = std::clamp(c->second.offset, bounds.earliest, bounds.latest);
-      if (spec_.stop) {
-        offset_spec stop_only{offset_point{}, spec_.stop};
-        auto r = resolve(stop_only, bounds);
-        if (!r) co_return r.error();
-        position.stop = r->stop;
-      }
-    } else {
-      if (spec_.start.what == offset_point::kind::stored && !group_mode_) {
-        co_return error{error_kind::usage, std::string("-o stored needs a group (-G)")};
-      }
-      auto r = resolve(spec_, bounds);
-      if (!r) co_return r.error();
-      position.offset = r->start;
-      position.stop = r->stop;
-    }
-    // -e: the end offsets taken now (the last stable offset under read_committed).
-    if (options_.exit_at_end) {
-      position.stop = position.stop ? std::min(*position.stop, bounds.latest) : bounds.latest;
-    }
-    positions.push_back(position);
-  }
-  co_return positions;
-}
-
-// Commits what reached stdout since the last commit, every topic in one OffsetCommit.
-asio::awaitable<status> consume_run::commit_written(bool force) {
-  if (!member_ || options_.commit == "none") co_return success{};
-  if (!force && options_.commit != "after-write" && !options_.commit.starts_with("interval:")) {
-    co_return success{};
-  }
-  auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_commit_ < commit_interval_) co_return success{};
-  last_commit_ = now;
-  offsets_by_topic changes;
-  for (const auto& [topic, written] : written_next_) {
-    for (const auto& [p, next] : written) {
-      if (find_offset(committed_next_, topic, p) != next) changes[topic][p] = next;
-    }
-  }
-  if (changes.empty()) co_return success{};
-  auto done = co_await member_->commit(changes);
-  if (!done) co_return done;
-  for (const auto& [topic, changed] : changes) {
-    auto& committed = committed_next_[topic];
-    for (const auto& [p, next] : changed) committed[p] = next;
-  }
-  co_return success{};
-}
-
-// (Re)assigns the fetcher: all or -p partitions of every topic, or the group's share.
-asio::awaitable<status> consume_run::assign() {
-  std::vector<client::fetch_position> positions;
-  if (member_) {
-    auto joined = co_await member_->join();
-    if (!joined) {
-      auto failed = joined.error();
-      // A broker that does not mix protocols (group.consumer.migration.policy) refuses a classic
-      // member of a KIP-848 group with one of these.
-      auto says = [&](std::int16_t code) {
-        return failed.message.find(protocol::error_name(code)) != std::string::npos;
-      };
-      if (options_.group_protocol == "classic" &&
-          (says(protocol::errc::inconsistent_group_protocol) ||
-           says(protocol::errc::group_id_not_found))) {
-        failed.message += " (group " + *options_.group +
-                          " may be a KIP-848 consumer group: try --group-protocol consumer)";
-      }
-      co_return failed;
-    }
-    // One protocol per group (see client::check_group_protocol): checked once, after the first
-    // join, so that the member that came last is the one to go.
-    if (!protocol_checked_) {
-      protocol_checked_ = true;
-      auto mixed =
-          co_await client::check_group_protocol(cluster_, *options_.group, options_.group_protocol);
-      if (mixed) {
-        co_await member_->leave();
-        co_return *mixed;
-      }
-    }
-    // What was written but not committed before the rebalance (the coordinator refuses
-    // commits while the group rebalances) goes in now, under the new generation: any member of
-    // it may commit any partition, so a partition moving elsewhere starts after our output.
-    if (auto late = co_await commit_written(true); !late) {
-      std::cerr << "kpipe: consume: commit: " << late.error().message << '\n';
-    }
-    // Ctrl-C while joining: the run commits and leaves next, nothing more to fetch.
-    if (stopping_) co_return success{};
-    // Partitions that come from another member: its output may be ahead of the coordinator,
-    // because a commit sent while the group rebalanced was refused (REBALANCE_IN_PROGRESS:
-    // Kafka in CompletingRebalance, librdkafka's mock during the whole rebalance) and goes in
-    // just after this same join, as ours did above. Reading the committed offsets at once would
-    // race that late commit and print its records a second time: give it a moment first.
-    // (Not needed by a member alone in the group: nobody else's commit can be on its way.)
-    bool taken_over = false;
-    if (member_->late_commits_possible()) {
-      for (const auto& [topic, partitions] : joined.value()) {
-        for (auto p : partitions) taken_over = taken_over || !find_offset(written_next_, topic, p);
-      }
-    }
-    if (taken_over) {
-      asio::steady_timer grace(io_, late_commit_grace);
-      co_await grace.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (stopping_) co_return success{};
-    }
-    offsets_by_topic kept;
-    offsets_by_topic kept_committed;
-    for (const auto& topic : topics_) {
-      auto mine = joined->find(topic);
-      if (mine == joined->end() || mine->second.empty()) continue;
-      const auto& partitions = mine->second;
-      auto fetched = co_await client::fetch_committed(cluster_, *options_.group, topic, partitions);
-      if (!fetched) co_return fetched.error();
-      auto committed = std::move(fetched).value();
-      // A partition this member keeps continues right after what it wrote, whatever the
-      // coordinator has (a commit may have been refused): nothing is printed twice.
-      for (auto p : partitions) {
-        if (auto w = find_offset(written_next_, topic, p)) {
-          kept[topic][p] = *w;
-          auto& c = committed[p];
-          c.offset = std::max(c.offset, *w);
-        }
-        if (auto c = find_offset(committed_next_, topic, p)) kept_committed[topic][p] = *c;
-      }
-      auto found = co_await positions_for(topic, partitions, committed);
-      if (!found) co_return found.error();
-      for (auto& pos : found.value()) positions.push_back(std::move(pos));
-    }
-    written_next_ = std::move(kept);
-    committed_next_ = std::move(kept_committed);
-    for (const auto& pos : positions) {
-      auto& committed = committed_next_[pos.topic];
-      if (!committed.count(pos.partition)) committed[pos.partition] = pos.offset;
-    }
+result<client::consumer_options> consume_run::consumer_settings() {
+  client::consumer_options c;
+  c.topics = options_.topics;
+  c.partitions = options_.partitions;
+  c.group = options_.group;
+  c.group_protocol = options_.group_protocol;
+  c.assignor = options_.assignor;
+  c.instance_id = options_.instance_id;
+  c.stop_at_end = options_.exit_at_end;
+  c.fetch.read_committed = options_.isolation != "read-uncommitted";
+  c.fetch.control_records = options_.print_control_records;
+  c.fetch.check_crcs = options_.check_crcs;
+  std::string offset_text = options_.offset.value_or(options_.group ? "end" : "beginning");
+  auto spec = parse_offset_spec(offset_text, now_ms());
+  if (!spec) return error{error_kind::usage, "-o: " + spec.error().message};
+  c.start = spec.value();
+  if (options_.commit.starts_with("interval:")) {
+    auto d = parse_duration(options_.commit.substr(9));
+    if (!d) return error{error_kind::usage, "--commit " + options_.commit + ": bad duration"};
+    c.commit = client::commit_mode::interval;
+    c.commit_interval = *d;
+  } else if (options_.commit == "on-exit") {
+    c.commit = client::commit_mode::on_exit;
+  } else if (options_.commit == "none") {
+    c.commit = client::commit_mode::none;
   } else {
-    written_next_.clear();
-    committed_next_.clear();
-    for (const auto& topic : topics_) {
-      std::vector<std::int32_t> partitions = options_.partitions;
-      if (partitions.empty()) {
-        for (const auto& [p, leader] : leaders_.at(topic)) partitions.push_back(p);
-      }
-      std::map<std::int32_t, client::committed_offset> none;
-      auto found = co_await positions_for(topic, partitions, none);
-      if (!found) co_return found.error();
-      for (auto& pos : found.value()) positions.push_back(std::move(pos));
-    }
+    c.commit = client::commit_mode::after_write;
+    c.commit_interval = std::chrono::milliseconds(200);
   }
-  assigned_ = positions.size();
-  fetcher_->assign(std::move(positions));
-  co_return success{};
+  if (auto it = global_.properties.find("session.timeout.ms"); it != global_.properties.end()) {
+    const std::string& text = it->second;
+    std::int64_t ms = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc{} || end != text.data() + text.size() || ms <= 0 ||
+        ms > std::numeric_limits<std::int32_t>::max()) {
+      return error{error_kind::usage,
+                   "-X session.timeout.ms=" + text + ": want a positive number of milliseconds"};
+    }
+    c.session_timeout = std::chrono::milliseconds(ms);
+  }
+  return c;
 }
 
 // Ctrl-C (the first SIGINT or SIGTERM). A broker that stays silent can hold any stage of the run
@@ -411,12 +199,12 @@ asio::awaitable<status> consume_run::assign() {
 //   coordinator must not keep it (the message then says that the commit may be missing).
 void consume_run::interrupt(const end_event_loop& end) {
   stopping_ = true;
-  if (!member_ || !member_->joined()) {
+  if (!consumer_ || !consumer_->joined()) {
     flush();
     end(exit_interrupted);
     return;
   }
-  if (fetcher_) fetcher_->cancel();
+  consumer_->stop();
   deadline_.expires_after(interrupt_deadline);
   deadline_.async_wait([this, end](const boost::system::error_code& ec) {
     if (ec) return;  // the run ended first (this timer went with it)
@@ -435,156 +223,50 @@ asio::awaitable<int> consume_run::run() {
     std::cerr << "kpipe: consume: " << prepared.error().message << '\n';
     co_return exit_usage;
   }
-  for (const auto& t : options_.topics) {
-    if (std::find(topics_.begin(), topics_.end(), t) == topics_.end()) topics_.push_back(t);
-  }
-  group_mode_ = options_.group.has_value();
-  std::string offset_text = options_.offset.value_or(group_mode_ ? "end" : "beginning");
-  auto spec = parse_offset_spec(offset_text, now_ms());
-  if (!spec) {
-    std::cerr << "kpipe: consume: -o: " << spec.error().message << '\n';
+  auto settings = consumer_settings();
+  if (!settings) {
+    std::cerr << "kpipe: consume: " << settings.error().message << '\n';
     co_return exit_usage;
   }
-  spec_ = spec.value();
-  if (options_.commit.starts_with("interval:")) {
-    auto d = parse_duration(options_.commit.substr(9));
-    if (!d) {
-      std::cerr << "kpipe: consume: --commit " << options_.commit << ": bad duration\n";
-      co_return exit_usage;
-    }
-    commit_interval_ = *d;
-  } else if (options_.commit == "after-write") {
-    commit_interval_ = std::chrono::milliseconds(200);
+  if (options_.group && options_.group_protocol == "consumer" && settings->session_timeout) {
+    // KIP-848: the broker sets the session timeout (group.consumer.session.timeout.ms).
+    std::cerr << "kpipe: consume: " << global_.source_of("session.timeout.ms")
+              << ": ignored with --group-protocol consumer (the broker's "
+                 "group.consumer.session.timeout.ms applies)\n";
+    settings->session_timeout.reset();
   }
-  std::optional<std::chrono::milliseconds> session_timeout;
-  if (auto it = global_.properties.find("session.timeout.ms"); it != global_.properties.end()) {
-    const std::string& text = it->second;
-    std::int64_t ms = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (ec != std::errc{} || end != text.data() + text.size() || ms <= 0 ||
-        ms > std::numeric_limits<std::int32_t>::max()) {
-      std::cerr << "kpipe: consume: -X session.timeout.ms=" << text
-                << ": want a positive number of milliseconds\n";
-      co_return exit_usage;
-    }
-    session_timeout = std::chrono::milliseconds(ms);
+  consumer_.emplace(io_.get_executor(), cluster_, std::move(settings).value());
+  consumer_->on_warning = [](const std::string& w) {
+    std::cerr << "kpipe: consume: " << w << '\n';
+  };
+  if (global_.verbosity > 0) {
+    consumer_->on_debug = [](const std::string& m) {
+      std::cerr << "kpipe: consume: " << m << '\n';
+    };
   }
-  auto metadata = co_await cluster_.fetch_metadata(topics_);
-  if (!metadata) {
-    std::cerr << "kpipe: consume: " << metadata.error().message << '\n';
-    co_return exit_code_for(metadata.error());
-  }
-  for (const auto& topic : topics_) {
-    auto leaders = client::partition_leaders(metadata.value(), topic);
-    if (!leaders) {
-      std::cerr << "kpipe: consume: " << leaders.error().message << '\n';
-      co_return exit_code_for(leaders.error());
-    }
-    for (auto p : options_.partitions) {
-      if (!leaders->count(p)) {
-        std::cerr << "kpipe: consume: partition " << p << " of " << topic
-                  << " does not exist (it has " << leaders->size() << ")\n";
-        co_return exit_not_found;
-      }
-    }
-    leaders_[topic] = std::move(leaders).value();
-    topic_ids_[topic] = client::topic_id_of(metadata.value(), topic);
-  }
-
-  client::fetcher_options fetch_options;
-  fetch_options.read_committed = options_.isolation != "read-uncommitted";
-  fetch_options.control_records = options_.print_control_records;
-  fetch_options.check_crcs = options_.check_crcs;
-  fetcher_.emplace(io_.get_executor(), cluster_, fetch_options);
-  fetcher_->on_warning = [](const std::string& w) { std::cerr << "kpipe: consume: " << w << '\n'; };
-
-  if (group_mode_ && options_.group_protocol == "consumer") {
-    // KIP-848: the broker assigns (ServerAssignor) and sets the session timeout
-    // (group.consumer.session.timeout.ms); without --assignor the broker's default is used.
-    if (session_timeout) {
-      std::cerr << "kpipe: consume: " << global_.source_of("session.timeout.ms")
-                << ": ignored with --group-protocol consumer (the broker's "
-                   "group.consumer.session.timeout.ms applies)\n";
-    }
-    client::consumer_group_options g;
-    g.group = *options_.group;
-    g.topics = topics_;
-    g.assignor = options_.assignor.value_or("");
-    g.instance_id = options_.instance_id;
-    member_ = std::make_unique<client::consumer_group_member>(io_.get_executor(), cluster_, g);
-  } else if (group_mode_) {
-    client::group_options g;
-    g.group = *options_.group;
-    g.topics = topics_;
-    g.assignor = options_.assignor.value_or("range");
-    g.instance_id = options_.instance_id;
-    if (session_timeout) {
-      g.session_timeout = *session_timeout;
-      g.heartbeat_interval = std::max(std::chrono::milliseconds(100), g.session_timeout / 4);
-    }
-    member_ = std::make_unique<client::group_member>(io_.get_executor(), cluster_, g);
-  }
-  if (member_) {
-    if (global_.verbosity > 0) {
-      member_->on_debug = [](const std::string& m) {
-        std::cerr << "kpipe: consume: " << m << '\n';
-      };
-    }
-  }
-
-  if (auto assigned = co_await assign(); !assigned) {
-    std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
+  if (auto started = co_await consumer_->start(); !started) {
+    std::cerr << "kpipe: consume: " << started.error().message << '\n';
     cluster_.close();
-    co_return exit_code_for(assigned.error());
+    co_return exit_code_for(started.error());
   }
 
   int code = exit_ok;
   bool open = true;
   // Per partition of one answer: the offset after its last record handled (written or filtered
-  // out), recorded as written once the answer's output reached stdout.
+  // out), marked written once the answer's output reached stdout.
   std::vector<std::pair<const client::partition_records*, std::int64_t>> handled;
   while (open && !stopping_) {
-    if (member_ && member_->rebalance_needed()) {
-      // Commit before join(): a KIP-848 member acknowledges a revocation in join(), after which
-      // the partition's next owner reads its committed offset, so a failed commit is tried again
-      // a few times. (A classic member's commit is refused while the group rebalances; it
-      // commits late, after the join.)
-      int tries = options_.group_protocol == "consumer" ? 3 : 1;
-      for (int attempt = 0; attempt < tries; ++attempt) {
-        auto committed = co_await commit_written(true);
-        if (committed || stopping_ || attempt + 1 == tries) break;
-        asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-      }
-      if (auto assigned = co_await assign(); !assigned) {
-        std::cerr << "kpipe: consume: " << assigned.error().message << '\n';
-        code = exit_code_for(assigned.error());
-        break;
-      }
-      continue;
-    }
-    if (options_.exit_at_end && (assigned_ == 0 || fetcher_->done())) break;
-    // Every partition reached the stop of its range (-o A:B, e@...): done, as without -e. The
-    // fetcher would answer at once with nothing, a loop that never lets signals in.
-    if (!member_ && fetcher_->done()) break;
-    if (assigned_ == 0 || fetcher_->done()) {
-      if (!member_) break;
-      // A member without partitions (or whose ranges are all read) waits for a rebalance (or
-      // Ctrl-C), heartbeating meanwhile.
-      asio::steady_timer idle(io_, std::chrono::milliseconds(200));
-      co_await idle.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
-    }
-    auto answer = co_await fetcher_->next();
+    auto answer = co_await consumer_->next();
     if (!answer) {
       std::cerr << "kpipe: consume: " << answer.error().message << '\n';
       code = exit_code_for(answer.error());
       break;
     }
+    if (!answer->has_value()) break;  // every range read, -e's end reached, or Ctrl-C
+    const client::fetched& records = **answer;
     handled.clear();
-    for (const auto& part : answer->partitions) {
+    for (const auto& part : records.partitions) {
       std::int64_t next = -1;
-      std::int64_t* written_slot = nullptr;  // found once per partition, not per record
       for (const auto& batch : part.batches) {
         for (const auto& r : batch.records) {
           if (options_.count && written_ >= *options_.count) break;
@@ -598,10 +280,8 @@ asio::awaitable<int> consume_run::run() {
             break;
           }
           next = r.offset + 1;
-          if (line_buffered_) {
-            if (!written_slot) written_slot = &written_next_[part.topic][part.partition];
-            *written_slot = next;
-          }
+          // Written record by record: each one reached stdout already.
+          if (line_buffered_) consumer_->mark_written(part.topic, part.partition, next);
         }
         if (!open || (options_.count && written_ >= *options_.count)) break;
       }
@@ -611,30 +291,23 @@ asio::awaitable<int> consume_run::run() {
     if (open && !flush()) open = false;
     // Only what reached stdout counts as written (--commit after-write).
     if (open) {
-      for (const auto& [part, next] : handled) written_next_[part->topic][part->partition] = next;
+      for (const auto& [part, next] : handled) {
+        consumer_->mark_written(part->topic, part->partition, next);
+      }
     }
     handled.clear();
-    if (auto committed = co_await commit_written(false); !committed) {
-      std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
-    }
     if (options_.count && written_ >= *options_.count) break;
-    if (options_.exit_at_end && fetcher_->done()) break;
   }
   if (open) flush();
-  if (member_) {
-    auto committed = co_await commit_written(true);
-    // Refused because the group is rebalancing: join the new generation just to commit (again,
-    // as long as members keep coming and going, a few times).
-    for (int attempt = 0; attempt < 5 && !committed && member_->rebalance_needed(); ++attempt) {
-      if (auto joined = co_await member_->join(); joined) committed = co_await commit_written(true);
-    }
+  if (options_.group) {
+    auto committed = co_await consumer_->commit();
     if (!committed) {
       std::cerr << "kpipe: consume: commit: " << committed.error().message << '\n';
       if (code == exit_ok) code = exit_failure;
     } else {
       final_commit_done_ = true;
     }
-    co_await member_->leave();
+    co_await consumer_->leave();
   }
   cluster_.close();
   co_return stopping_ ? exit_interrupted : code;

@@ -58,7 +58,7 @@ class group_member : public group_membership {
   bool alone() const { return alone_; }
   bool joined() const override { return generation_ >= 0; }
   // After a rebalance, a partition from another member may still get that member's late commit
-  // (see consume_command.cpp), unless this member is alone in the group.
+  // (see consumer.cpp), unless this member is alone in the group.
   bool late_commits_possible() const override { return generation_ > 1 && !alone_; }
 
  private:

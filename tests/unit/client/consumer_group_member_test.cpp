@@ -12,9 +12,8 @@
 #include <deque>
 
 #include "net/fake_broker.hpp"
-#include "protocol/generated/api_versions.hpp"
+#include "net/scripted_answers.hpp"
 #include "protocol/generated/error_table.hpp"
-#include "protocol/generated/find_coordinator.hpp"
 #include "protocol/generated/metadata.hpp"
 #include "protocol/generated/offset_commit.hpp"
 #include "protocol/reader.hpp"
@@ -260,36 +259,17 @@ TEST(ConsumerGroupMember, OneProtocolPerGroup) {
 
 // ---- The member against scripted brokers. ----
 
-protocol::writer api_versions_answer(std::int16_t version) {
-  protocol::api_versions::response response;
-  auto add = [&](std::int16_t key, std::int16_t max) {
-    response.api_keys.push_back(
-        {.api_key = key, .min_version = 0, .max_version = max, .unknown_tagged_fields = {}});
-  };
-  add(18, 3);  // ApiVersions
-  add(3, 12);  // Metadata
-  add(10, 6);  // FindCoordinator
-  add(8, 9);   // OffsetCommit
-  add(68, 1);  // ConsumerGroupHeartbeat
-  protocol::writer w;
-  response.encode(w, std::min<std::int16_t>(version, 3));
-  return w;
-}
+// The APIs the scripted brokers offer.
+const std::vector<std::pair<std::int16_t, std::int16_t>> member_apis = {
+    {18, 3},  // ApiVersions
+    {3, 12},  // Metadata
+    {10, 6},  // FindCoordinator
+    {8, 9},   // OffsetCommit
+    {68, 1},  // ConsumerGroupHeartbeat
+};
 
-template <typename Response>
-protocol::writer encoded(const Response& response, std::int16_t version) {
-  protocol::writer w;
-  response.encode(w, version);
-  return w;
-}
-
-template <typename Request>
-Request decoded(const ts::received_request& req) {
-  protocol::reader r(req.body);
-  Request out;
-  EXPECT_TRUE(out.decode(r, req.header.request_api_version)) << r.error();
-  return out;
-}
+using ts::decoded;
+using ts::encoded;
 
 // Both scripted brokers, and what the coordinator was asked, in order.
 struct scripted_group {
@@ -299,41 +279,12 @@ struct scripted_group {
       auto v = req.header.request_api_version;
       switch (req.header.request_api_key) {
         case 18:
-          return api_versions_answer(v);
-        case 3: {
-          protocol::metadata::response m;
-          m.brokers.push_back({.node_id = 1,
-                               .host = node.host,
-                               .port = node.port,
-                               .rack = std::nullopt,
-                               .unknown_tagged_fields = {}});
-          for (auto [name, id] : {std::pair{"orders", orders_id}, {"refunds", refunds_id}}) {
-            protocol::metadata::response::topic t;
-            t.name = name;
-            t.topic_id = id;
-            for (std::int32_t p = 0; p < 3; ++p) {
-              protocol::metadata::response::partition part;
-              part.partition_index = p;
-              part.leader_id = 1;
-              t.partitions.push_back(part);
-            }
-            m.topics.push_back(t);
-          }
-          return encoded(m, v);
-        }
-        case 10: {
-          protocol::find_coordinator::response f;
-          f.node_id = 1;
-          f.host = node.host;
-          f.port = node.port;
-          protocol::find_coordinator::response::coordinator c;
-          c.key = "g1";
-          c.node_id = 1;
-          c.host = node.host;
-          c.port = node.port;
-          f.coordinators.push_back(c);
-          return encoded(f, v);
-        }
+          return ts::api_versions_answer(v, member_apis);
+        case 3:
+          return ts::metadata_answer(v, node,
+                                     {{"orders", orders_id, 3}, {"refunds", refunds_id, 3}});
+        case 10:
+          return ts::find_coordinator_answer(v, node, "g1");
         default:
           return std::nullopt;
       }
@@ -342,7 +293,7 @@ struct scripted_group {
       auto v = req.header.request_api_version;
       switch (req.header.request_api_key) {
         case 18:
-          return api_versions_answer(v);
+          return ts::api_versions_answer(v, member_apis);
         case 68: {
           heartbeats.push_back(decoded<cgh::request>(req));
           order.push_back("heartbeat");
@@ -364,18 +315,7 @@ struct scripted_group {
         case 8: {
           commits.push_back(decoded<protocol::offset_commit::request>(req));
           order.push_back("commit");
-          protocol::offset_commit::response r;
-          for (const auto& t : commits.back().topics) {
-            protocol::offset_commit::response::topic rt;
-            rt.name = t.name;
-            for (const auto& p : t.partitions) {
-              rt.partitions.push_back({.partition_index = p.partition_index,
-                                       .error_code = errc::none,
-                                       .unknown_tagged_fields = {}});
-            }
-            r.topics.push_back(rt);
-          }
-          return encoded(r, v);
+          return ts::offset_commit_accepted(v, commits.back());
         }
         default:
           return std::nullopt;
