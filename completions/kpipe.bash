@@ -62,7 +62,7 @@ _kpipe_value_options="-b --brokers -X --property -F --config --profile --timeout
   --api-version -D --delimiter -K --key-delimiter -k --key -H --header -p --partition
   --partitioner -z --compression --acks --transactional-id --batch-bytes --batch-records
   --linger --max-inflight --rate -f --on-error -G --group --group-protocol --assignor
-  --instance-id --commit
+  --instance-id --commit --pcap --port --api --log-segment
   -o --offset -c --count --key-encoding --value-encoding --isolation --grep --time --state
   --type --to --max-lag --interval"
 
@@ -72,7 +72,8 @@ _kpipe_command_options() {
   case $1 in
     metadata) echo "-t --topic --api-versions" ;;
     decode) echo "--input --frames --request --response --record-batch --api-key --api-version
-      --pretty --list-apis" ;;
+      --pretty --list-apis --pcap --port --api --records --log-segment --summary --verify-index
+      --keep-going" ;;
     produce) echo "-t --topic -D --delimiter -K --key-delimiter -k --key -H --header -Z
       --null-empty -l --lines -J --json -p --partition --partitioner -z --compression --acks
       --no-idempotence --transactional-id --batch-bytes --batch-records --linger --max-inflight
@@ -311,7 +312,7 @@ _kpipe_option_values() {
   local values="" v
   case $1 in
     --format) [[ $4 == produce || $4 == consume ]] || values="text json" ;; # else a layout
-    -F | --config | --tls-ca | --tls-cert | --tls-key | --sasl-password-file)
+    -F | --config | --tls-ca | --tls-cert | --tls-key | --sasl-password-file | --pcap | --log-segment)
       _kpipe_files "$2" "$3"
       return
       ;;

@@ -240,6 +240,14 @@ complete -c kpipe -n $decode -l api-key -x -d 'API key of responses without thei
 complete -c kpipe -n $decode -l api-version -x -d 'API version of those responses'
 complete -c kpipe -n $decode -l pretty -d 'Indented JSON'
 complete -c kpipe -n $decode -l list-apis -d "Print kpipe's API table"
+complete -c kpipe -n $decode -l pcap -r -F -d 'Kafka conversations in a pcap/pcapng capture'
+complete -c kpipe -n $decode -l port -x -d 'Kafka server port in the capture (repeatable)'
+complete -c kpipe -n $decode -l api -x -d 'Print only these APIs (with --pcap)'
+complete -c kpipe -n $decode -l records -d 'Decode record batches in Produce and Fetch'
+complete -c kpipe -n $decode -l log-segment -r -F -d 'A broker segment (.log), partition directory or index file'
+complete -c kpipe -n $decode -l summary -d 'One line per segment (with --log-segment)'
+complete -c kpipe -n $decode -l verify-index -d 'Check the index files against the segment'
+complete -c kpipe -n $decode -l keep-going -d 'After a corrupt batch, go on at the next valid one'
 
 # ---- produce --------------------------------------------------------------------------------
 set -l produce '__kpipe_using produce'

@@ -18,6 +18,8 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   # CRC32C with run-time CPU dispatch (ISA-L: ~2-4x the SSE4.2 instruction loop)
   libisal-dev
+  # kpipe decode --pcap: pcap and pcapng captures
+  libpcap-dev
   # tests: reference brokers (librdkafka's mock cluster; Apache Kafka on Java 17 via Maven),
   # reference clients, the Python that hosts the test venv, npm for bats-core, certificates
   librdkafka-dev kcat openjdk-17-jre-headless maven python3-venv openssl

@@ -75,6 +75,8 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
   cmd->add_option("--api-version", options.api_version, "API version of those responses")
       ->type_name("V");
   cmd->add_flag("--pretty", options.pretty, "Indented JSON for people");
+  register_decode_pcap(*cmd, options.pcap);
+  register_decode_segment(*cmd, options.segment);
   cmd->add_flag("--list-apis", options.list_apis,
                 "Print kpipe's API table (key, name, versions, first flexible version)");
   cmd->footer(
@@ -84,6 +86,8 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
       "  kpipe decode --response --api-key 3 --api-version 12 --input base64 < response.b64\n"
       "  kpipe decode --record-batch --input hex --pretty < batches.hex\n"
       "  kpipe decode --list-apis --format json\n"
+      "  kpipe decode --pcap capture.pcapng --port 9092 --api Produce,Fetch --records\n"
+      "  tcpdump -i lo -w - 'tcp port 9092' | kpipe decode --pcap -\n"
       "\n"
       "Errors name the frame or batch, the field path and the byte offset, e.g.\n"
       "  frame 3 at offset 1200: Metadata v9 response: topics[3].partitions[0].leader_id: need 4\n"
@@ -143,6 +147,16 @@ int run_decode(const global_options& global, const decode_options& options) {
   if (options.api_key.has_value() != options.api_version.has_value()) {
     std::cerr << "kpipe: decode: --api-key and --api-version go together\n";
     return exit_usage;
+  }
+  if (!options.segment.path.empty()) {
+    auto segment = options.segment;
+    segment.records = segment.records || options.pcap.records;  // one --records flag for both
+    return run_decode_segment(segment, options.pretty);
+  }
+  if (!options.pcap.file.empty()) {
+    std::optional<std::pair<std::int16_t, std::int16_t>> responses_as;
+    if (options.api_key) responses_as = std::pair{*options.api_key, *options.api_version};
+    return run_decode_pcap(options.pcap, responses_as, options.pretty);
   }
   auto text = read_all(options.file);
   if (!text) {

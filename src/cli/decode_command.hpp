@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "decode_pcap.hpp"
+#include "decode_segment.hpp"
 #include "global_options.hpp"
 
 namespace CLI {
@@ -25,6 +27,8 @@ struct decode_options {
   std::optional<std::int16_t> api_version;
   bool pretty = false;
   bool list_apis = false;
+  decode_pcap_options pcap;  // --pcap and the options that go with it
+  segment_options segment;   // --log-segment and the options that go with it
 };
 
 CLI::App* register_decode(CLI::App& app, decode_options& options);

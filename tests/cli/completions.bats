@@ -117,6 +117,10 @@ lacks() {
   has --api-version
   has --pretty
   has --list-apis
+  has --pcap
+  has --port
+  has --api
+  has --records
   has --format
   has -b
   lacks --topic

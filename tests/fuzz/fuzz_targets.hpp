@@ -17,4 +17,9 @@ void decode_frames(const std::uint8_t* data, std::size_t size);
 // read (so that nothing is optimised away).
 std::size_t decode_record_batches(const std::uint8_t* data, std::size_t size);
 
+// A broker's log segment as `decode --log-segment --keep-going` walks it (probe, decode,
+// resynchronise after damage), the same bytes as .index/.timeindex/.txnindex files, and the
+// index verifier over it all. Returns a checksum of what was read.
+std::size_t decode_log_segment(const std::uint8_t* data, std::size_t size);
+
 }  // namespace kpipe::fuzz

@@ -287,6 +287,27 @@ bool decode_legacy(bytes_view entry, std::size_t at, bool pretty, std::string& o
 
 }  // namespace
 
+void write_record_json(util::json_writer& j, const record::record& r) { write_record(j, r); }
+
+void write_batch_attributes_json(util::json_writer& j, const record_batch& b) {
+  j.key("attributes");
+  j.begin_object();
+  j.key("raw");
+  j.value(b.attributes);
+  j.key("compression");
+  j.value(record::codec_name(b.compression()));
+  j.key("timestamp_type");
+  j.value(timestamp_type_name(b.timestamps()));
+  j.key("transactional");
+  j.value(b.transactional());
+  j.key("control");
+  j.value(b.control());
+  // KIP-534: set once compaction has stamped the batch; base_timestamp is then the horizon.
+  j.key("delete_horizon");
+  j.value(b.has_delete_horizon());
+  j.end_object();
+}
+
 void write_json_bytes(util::json_writer& j, const std::optional<bytes_view>& bytes) {
   if (!bytes) {
     j.null();
@@ -322,22 +343,7 @@ std::string render_batch_json(const record_batch& b, bool pretty) {
   j.value(b.computed_crc);
   j.key("crc_ok");
   j.value(b.crc_ok());
-  j.key("attributes");
-  j.begin_object();
-  j.key("raw");
-  j.value(b.attributes);
-  j.key("compression");
-  j.value(record::codec_name(b.compression()));
-  j.key("timestamp_type");
-  j.value(timestamp_type_name(b.timestamps()));
-  j.key("transactional");
-  j.value(b.transactional());
-  j.key("control");
-  j.value(b.control());
-  // KIP-534: set once compaction has stamped the batch; base_timestamp is then the horizon.
-  j.key("delete_horizon");
-  j.value(b.has_delete_horizon());
-  j.end_object();
+  write_batch_attributes_json(j, b);
   j.key("last_offset_delta");
   j.value(b.last_offset_delta);
   j.key("base_timestamp");

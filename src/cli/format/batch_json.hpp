@@ -28,6 +28,13 @@ using util::is_valid_utf8;  // strict UTF-8 (RFC 3629), in util/utf8.hpp
 // One value in the envelope's convention (see above).
 void write_json_bytes(util::json_writer& j, const std::optional<record::bytes_view>& bytes);
 
+// One record of a v2 batch as a JSON object (offset, timestamp, key, value, headers, control),
+// as render_batch_json writes it; also what `decode --log-segment --records` prints.
+void write_record_json(util::json_writer& j, const record::record& r);
+
+// A batch's "attributes" key and object (raw bits, codec, timestamp type, transactional,
+// control, delete horizon), as decode --record-batch and --log-segment print them.
+void write_batch_attributes_json(util::json_writer& j, const record::record_batch& b);
 // One v2 batch, every header field and its records; ends in a newline. pretty: indented.
 std::string render_batch_json(const record::record_batch& batch, bool pretty);
 
