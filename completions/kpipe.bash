@@ -62,7 +62,7 @@ _kpipe_value_options="-b --brokers -X --property -F --config --profile --timeout
   --api-version -D --delimiter -K --key-delimiter -k --key -H --header -p --partition
   --partitioner -z --compression --acks --transactional-id --batch-bytes --batch-records
   --linger --max-inflight --rate -f --on-error -G --group --group-protocol --assignor
-  --instance-id --commit --pcap --port --api --log-segment
+  --instance-id --commit --pcap --port --api --log-segment --internal-topic
   -o --offset -c --count --key-encoding --value-encoding --isolation --grep --time --state
   --type --to --max-lag --interval"
 
@@ -73,7 +73,7 @@ _kpipe_command_options() {
     metadata) echo "-t --topic --api-versions" ;;
     decode) echo "--input --frames --request --response --record-batch --api-key --api-version
       --pretty --list-apis --pcap --port --api --records --log-segment --summary --verify-index
-      --keep-going" ;;
+      --keep-going --internal --internal-topic" ;;
     produce) echo "-t --topic -D --delimiter -K --key-delimiter -k --key -H --header -Z
       --null-empty -l --lines -J --json -p --partition --partitioner -z --compression --acks
       --no-idempotence --transactional-id --batch-bytes --batch-records --linger --max-inflight
@@ -326,6 +326,7 @@ _kpipe_option_values() {
       ;;
     --sasl-mechanism) values="PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER" ;;
     --input) values="raw hex base64" ;;
+    --internal-topic) values="consumer-offsets transaction-state none" ;;
     -z | --compression) values="none gzip snappy lz4 zstd" ;;
     --acks) values="all 1 0" ;;
     --partitioner) values="murmur2 random roundrobin" ;;

@@ -248,6 +248,8 @@ complete -c kpipe -n $decode -l log-segment -r -F -d 'A broker segment (.log), p
 complete -c kpipe -n $decode -l summary -d 'One line per segment (with --log-segment)'
 complete -c kpipe -n $decode -l verify-index -d 'Check the index files against the segment'
 complete -c kpipe -n $decode -l keep-going -d 'After a corrupt batch, go on at the next valid one'
+complete -c kpipe -n $decode -l internal -d 'Decode __consumer_offsets and __transaction_state records in consume -J lines'
+complete -c kpipe -n $decode -l internal-topic -x -a 'consumer-offsets transaction-state none' -d 'Take every record as one of this internal topic'
 
 # ---- produce --------------------------------------------------------------------------------
 set -l produce '__kpipe_using produce'

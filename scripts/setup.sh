@@ -6,6 +6,7 @@
 #   3. <repo>/.tools/bats: bats-core from npm (test tags and --filter-tags need 1.10+; Debian 12
 #      has 1.8);
 #   4. Apache Kafka's jars from Maven Central (scripts/kafka.sh fetch; cached in ~/.m2).
+# With --fuzz, also clang and its libFuzzer runtime (scripts/fuzz.sh; not needed by the tests).
 # Quick when everything is already there: each step checks before it installs.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,9 +29,15 @@ packages=(
   # the zsh and fish completions' syntax checks; tshark's Kafka dissector, an independent
   # decoder
   zsh fish tshark
+  # JSON in the bats tests' assertions
+  jq
   # benchmarks: GNU time (peak RSS, CPU of each client run)
   time
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  # libFuzzer ships with clang's compiler runtime; Debian 12's clang is 14
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 # npm may come with a Node.js that is not Debian's (whose npm package would conflict with it).

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "decode_internal.hpp"
 #include "exit_codes.hpp"
 #include "format/batch_json.hpp"
 #include "format/table.hpp"
@@ -77,6 +78,22 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
   cmd->add_flag("--pretty", options.pretty, "Indented JSON for people");
   register_decode_pcap(*cmd, options.pcap);
   register_decode_segment(*cmd, options.segment);
+  auto* internal = cmd->add_flag(
+      "--internal", options.internal,
+      "Kafka's internal topics: read consume -J lines and add to each record of "
+      "__consumer_offsets or __transaction_state an \"internal\" member, its key and value "
+      "decoded (other lines pass unchanged)");
+  auto* internal_topic =
+      cmd->add_option("--internal-topic", options.internal_topic,
+                      "Take every record as one of this internal topic (with --internal, or with "
+                      "--log-segment --records, where the directory's name decides by default); "
+                      "none: leave records raw")
+          ->check(CLI::IsMember({"consumer-offsets", "transaction-state", "none"}))
+          ->type_name("WHICH");
+  for (auto* o : {internal, internal_topic}) {
+    o->excludes(frames, request, response, batch);
+    if (auto* pcap = cmd->get_option_no_throw("--pcap")) o->excludes(pcap);
+  }
   cmd->add_flag("--list-apis", options.list_apis,
                 "Print kpipe's API table (key, name, versions, first flexible version)");
   cmd->footer(
@@ -88,6 +105,8 @@ CLI::App* register_decode(CLI::App& app, decode_options& options) {
       "  kpipe decode --list-apis --format json\n"
       "  kpipe decode --pcap capture.pcapng --port 9092 --api Produce,Fetch --records\n"
       "  tcpdump -i lo -w - 'tcp port 9092' | kpipe decode --pcap -\n"
+      "  kpipe decode --log-segment /var/lib/kafka/__consumer_offsets-7 --records\n"
+      "  kpipe consume -t __consumer_offsets -e -J | kpipe decode --internal\n"
       "\n"
       "Errors name the frame or batch, the field path and the byte offset, e.g.\n"
       "  frame 3 at offset 1200: Metadata v9 response: topics[3].partitions[0].leader_id: need 4\n"
@@ -151,7 +170,12 @@ int run_decode(const global_options& global, const decode_options& options) {
   if (!options.segment.path.empty()) {
     auto segment = options.segment;
     segment.records = segment.records || options.pcap.records;  // one --records flag for both
+    segment.internal = options.internal_topic;
     return run_decode_segment(segment, options.pretty);
+  }
+  if (options.internal || !options.internal_topic.empty()) {
+    return run_decode_internal(options.file,
+                               options.internal_topic.empty() ? "auto" : options.internal_topic);
   }
   if (!options.pcap.file.empty()) {
     std::optional<std::pair<std::int16_t, std::int16_t>> responses_as;

@@ -27,6 +27,13 @@ struct decode_options {
   std::optional<std::int16_t> api_version;
   bool pretty = false;
   bool list_apis = false;
+  // --internal: `consume -J` lines in (decode_internal.hpp), each internal topic's records told
+  // by the line's topic. --internal-topic WHICH forces one ("consumer-offsets",
+  // "transaction-state", "none"), alone or with --log-segment (where the directory's name decides
+  // otherwise). A flag and an option rather than one option with an optional value, which would
+  // take `kpipe decode --internal FILE`'s FILE for its value.
+  bool internal = false;
+  std::string internal_topic;
   decode_pcap_options pcap;  // --pcap and the options that go with it
   segment_options segment;   // --log-segment and the options that go with it
 };

@@ -22,8 +22,10 @@
 #include "format/batch_json.hpp"
 #include "output.hpp"
 #include "record/frame.hpp"
+#include "record/internal_topic_records.hpp"
 #include "record/legacy_message_set.hpp"
 #include "record/log_segment.hpp"
+#include "record/producer_snapshot.hpp"
 #include "record/record_batch.hpp"
 #include "record/segment_index.hpp"
 #include "util/json_writer.hpp"
@@ -151,8 +153,22 @@ void add_to_totals(segment_totals& t, std::int64_t first, std::int64_t last, std
   ++t.codecs[codec_id & 7];
 }
 
+// The decoded key and value of an internal topic's record, as its "internal" member; a record
+// that does not decode adds its problem to `problems`.
+void write_internal_member(util::json_writer& j, record::internal_topic topic,
+                           const record::record& r, std::vector<std::string>& problems) {
+  j.key("internal");
+  std::string why;
+  auto status = record::write_internal_record_json(j, topic, r.key, r.value, &why);
+  if (status == record::internal_record_status::malformed) {
+    problems.push_back("record at offset " + std::to_string(r.offset) + ": " +
+                       std::string(record::internal_topic_name(topic)) + " " + why);
+  }
+}
+
 void write_batch_line(printer& p, const std::string& file, const record::record_batch& b,
-                      bool with_records) {
+                      bool with_records, std::optional<record::internal_topic> internal,
+                      std::vector<std::string>& problems) {
   util::json_writer j(p.out, p.pretty ? 2 : 0);
   j.begin_object();
   j.key("file");
@@ -191,7 +207,14 @@ void write_batch_line(printer& p, const std::string& file, const record::record_
   if (with_records) {
     j.key("records");
     j.begin_array();
-    for (const auto& r : b.records) write_record_json(j, r);
+    if (internal && !b.control()) {
+      for (const auto& r : b.records) {
+        write_record_json(
+            j, r, [&](util::json_writer& w) { write_internal_member(w, *internal, r, problems); });
+      }
+    } else {
+      for (const auto& r : b.records) write_record_json(j, r);
+    }
     j.end_array();
   }
   j.end_object();
@@ -286,6 +309,7 @@ class segment_decoder {
     auto base = record::segment_base_offset_from_name(path).value_or(0);
     std::optional<record::index_verifier> verifier;
     if (options_.verify_index && !load_indexes(path, base, verifier)) ok_ = false;
+    internal_ = internal_topic_for(options_.internal, path);
 
     bytes_view data = file.bytes();
     segment_totals totals;
@@ -341,6 +365,76 @@ class segment_decoder {
     out_.flush();
     if (!file_ok) ok_ = false;
     return file_ok;
+  }
+
+  // A producer state snapshot (.snapshot): one line per producer, fields named as in the batches
+  // (DumpLogSegments prints the same facts). A CRC that does not match is an error, but the
+  // entries are still printed: they are what the broker would have read.
+  bool decode_snapshot(const std::string& path) {
+    mapped_file file;
+    if (auto e = file.open(path)) {
+      report(*e);
+      return false;
+    }
+    auto snapshot = record::read_producer_snapshot(file.bytes());
+    if (snapshot.error) {
+      report(at(path, snapshot.error_offset) + *snapshot.error);
+      ok_ = false;
+      return false;
+    }
+    for (const auto& e : snapshot.entries) {
+      if (options_.summary) break;
+      util::json_writer j(out_.out, out_.pretty ? 2 : 0);
+      j.begin_object();
+      j.key("file");
+      j.value(path);
+      j.key("type");
+      j.value("producer");
+      j.key("producer_id");
+      j.value(e.producer_id);
+      j.key("producer_epoch");
+      j.value(e.epoch);
+      j.key("first_sequence");
+      j.value(e.first_sequence());
+      j.key("last_sequence");
+      j.value(e.last_sequence);
+      j.key("last_offset");
+      j.value(e.last_offset);
+      j.key("offset_delta");
+      j.value(e.offset_delta);
+      j.key("timestamp");
+      j.value(e.timestamp);
+      j.key("coordinator_epoch");
+      j.value(e.coordinator_epoch);
+      j.key("current_txn_first_offset");
+      if (e.current_txn_first_offset < 0) {
+        j.null();
+      } else {
+        j.value(e.current_txn_first_offset);
+      }
+      j.end_object();
+      out_.line_done();
+    }
+    if (options_.summary) {
+      util::json_writer j(out_.out, out_.pretty ? 2 : 0);
+      j.begin_object();
+      j.key("file");
+      j.value(path);
+      j.key("producers");
+      j.value(snapshot.entries.size());
+      j.key("crc_ok");
+      j.value(snapshot.crc_ok());
+      j.end_object();
+      out_.line_done();
+    }
+    out_.flush();
+    if (!snapshot.crc_ok()) {
+      report(at(path, 2) + "CRC mismatch: stored " + hex32(snapshot.crc) + ", computed " +
+             hex32(snapshot.computed_crc));
+      ok_ = false;
+      return false;
+    }
+    return true;
   }
 
   // Decodes one index file (by suffix); with --verify-index, also its segment.
@@ -504,7 +598,14 @@ class segment_decoder {
       return batch.error().message;
     }
     const auto& b = *batch;
-    if (!options_.summary) write_batch_line(out_, path, b, options_.records);
+    if (!options_.summary) {
+      std::vector<std::string> problems;
+      write_batch_line(out_, path, b, options_.records, internal_, problems);
+      for (const auto& p : problems) {
+        report(at(path, pos) + p);
+        ok_ = false;
+      }
+    }
     if (!b.crc_ok()) {
       ++totals.crc_mismatches;
       return "CRC mismatch in the batch at base offset " + std::to_string(b.base_offset) +
@@ -651,7 +752,20 @@ class segment_decoder {
   const segment_options& options_;
   printer& out_;
   bool ok_ = true;
+  std::optional<record::internal_topic> internal_;  // the segment's, when it is one
 };
+
+}  // namespace
+
+std::optional<record::internal_topic> internal_topic_for(const std::string& internal,
+                                                         const std::string& path) {
+  if (internal == "none") return std::nullopt;
+  if (internal == "consumer-offsets") return record::internal_topic::consumer_offsets;
+  if (internal == "transaction-state") return record::internal_topic::transaction_state;
+  return record::internal_topic_of_path(path);  // "auto", or not given
+}
+
+namespace {
 
 // A partition directory's segments, by base offset (their names sort that way too, but a name
 // that is not 20 digits is put last rather than trusted).
@@ -675,8 +789,9 @@ std::vector<std::string> segments_in(const std::string& dir, std::string& error)
 void register_decode_segment(CLI::App& decode, segment_options& options) {
   auto* segment = decode.add_option(
       "--log-segment", options.path,
-      "A broker's log segment (.log), a partition directory, or an index file (.index, "
-      ".timeindex, .txnindex): one JSON line per batch or index entry");
+      "A broker's log segment (.log), a partition directory, an index file (.index, "
+      ".timeindex, .txnindex) or a producer snapshot (.snapshot): one JSON line per batch, "
+      "index entry or producer");
   segment->type_name("PATH");
   if (auto* pcap = decode.get_option_no_throw("--pcap")) segment->excludes(pcap);
   // --records is shared with --pcap (the caller merges the two flags) when that is registered.
@@ -717,6 +832,8 @@ int run_decode_segment(const segment_options& options, bool pretty) {
     }
   } else if (auto kind = record::index_kind_from_name(options.path)) {
     decoder.decode_index(options.path, *kind);
+  } else if (record::is_producer_snapshot_name(options.path)) {
+    decoder.decode_snapshot(options.path);
   } else if (!fs::exists(options.path, ec)) {
     report(options.path + ": " + std::strerror(ENOENT));
     return exit_not_found;

@@ -138,6 +138,18 @@ lacks() {
   [ "$reply" = "--input=base64" ]
 }
 
+@test "decode --internal completes to the internal topics it decodes" {
+  complete_words kpipe decode -
+  has --internal
+  has --internal-topic
+  complete_words kpipe decode --internal-topic ""
+  [ "$reply" = "consumer-offsets transaction-state none" ]
+  complete_words kpipe decode --log-segment /tmp --internal-topic = t
+  [ "$reply" = "transaction-state" ]
+  complete_words kpipe decode --internal-topic=c
+  [ "$reply" = "--internal-topic=consumer-offsets" ]
+}
+
 @test "decode's modes exclude one another; --input, --api-key, --api-version are given once" {
   complete_words kpipe decode --request -
   lacks --frames

@@ -35,6 +35,17 @@ setup_file() {
   SEG_DIR=""
   for d in "$KPIPE_KAFKA_DIR"/node-*/data/seg-0; do SEG_DIR=$d; done
   export SEG_DIR
+  # A partition of several segments: 1 MiB segments (Kafka 4's smallest), 3.6 MB of records in
+  # batches of 50, so the broker rolls three times and the last segment is the active one (its
+  # index files still preallocated).
+  "$KPIPE_TEST_PYTHON" "$_KPIPE_REPO_ROOT/tests/support/kafka/topics.py" "$KPIPE_TEST_BROKERS" \
+    create segs:1 --config segment.bytes=1048576 --config segment.index.bytes=4096
+  awk 'BEGIN { pad = sprintf("%880s", ""); gsub(/ /, "v", pad);
+    for (i = 0; i < 4000; i++) printf "k%d\t%s-%d\n", i, pad, i }' |
+    kpipe produce -b "$KPIPE_TEST_BROKERS" -t segs -K $'\t' -z none --batch-records 50 >/dev/null
+  SEGS_DIR=""
+  for d in "$KPIPE_KAFKA_DIR"/node-*/data/segs-0; do SEGS_DIR=$d; done
+  export SEGS_DIR
 }
 
 teardown_file() {
@@ -62,8 +73,49 @@ dump() {
   for codec in none gzip snappy lz4 zstd; do
     grep -q $'\t'"$codec"$'\t' "$BATS_TEST_TMPDIR/kpipe.txt"
   done
-  grep -q $'^control\t.*\tcommit\t' "$BATS_TEST_TMPDIR/kpipe.txt"
-  grep -q $'^control\t.*\tabort\t' "$BATS_TEST_TMPDIR/kpipe.txt"
+  grep -q $'\tcontrol\t.*\tcommit\t' "$BATS_TEST_TMPDIR/kpipe.txt"
+  grep -q $'\tcontrol\t.*\tabort\t' "$BATS_TEST_TMPDIR/kpipe.txt"
+}
+
+@test "a partition of four segments agrees with DumpLogSegments file by file, indexes and producer snapshots included" {
+  [ -n "$SEGS_DIR" ] && [ -d "$SEGS_DIR" ]
+  local logs
+  logs=$(ls "$SEGS_DIR"/*.log | paste -sd, -)
+  [ "$(tr ',' '\n' <<<"$logs" | wc -l)" -eq 4 ]
+  run --separate-stderr kpipe decode --log-segment "$SEGS_DIR" --records
+  [ "$status" -eq 0 ]
+  "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
+  dump --files "$logs" --print-data-log --deep-iteration |
+    "$KPIPE_TEST_PYTHON" "$COMPARE" dump >"$BATS_TEST_TMPDIR/dump.txt"
+  diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+  # All 4000 records, each file's batches under its own name.
+  [ "$(grep -c $'\trecord\t' "$BATS_TEST_TMPDIR/kpipe.txt")" -eq 4000 ]
+  [ "$(cut -f1 "$BATS_TEST_TMPDIR/kpipe.txt" | sort -u | wc -l)" -eq 4 ]
+  local f
+  for f in "$SEGS_DIR"/*.index "$SEGS_DIR"/*.timeindex; do
+    run --separate-stderr kpipe decode --log-segment "$f"
+    [ "$status" -eq 0 ]
+    "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe-index <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
+    dump --files "$f" | "$KPIPE_TEST_PYTHON" "$COMPARE" dump-index >"$BATS_TEST_TMPDIR/dump.txt"
+    diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+  done
+  # The producer state snapshots written at each roll: kpipe's one idempotent producer.
+  local snapshots=0
+  for f in "$SEGS_DIR"/*.snapshot; do
+    run --separate-stderr kpipe decode --log-segment "$f"
+    [ "$status" -eq 0 ]
+    "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe-snapshot <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
+    dump --files "$f" | "$KPIPE_TEST_PYTHON" "$COMPARE" dump-snapshot >"$BATS_TEST_TMPDIR/dump.txt"
+    [ -s "$BATS_TEST_TMPDIR/dump.txt" ]
+    diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+    snapshots=$((snapshots + 1))
+  done
+  [ "$snapshots" -eq 3 ]
+  run --separate-stderr kpipe decode --log-segment "$SEGS_DIR" --summary --verify-index
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 4 ]
+  [ "$(grep -c '"index_problems":0' <<<"$output")" -eq 4 ]
+  [[ "${lines[3]}" == *'"last_offset":3999,'* ]]
 }
 
 @test "the partition directory, --summary and --verify-index" {

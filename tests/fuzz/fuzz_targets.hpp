@@ -22,4 +22,11 @@ std::size_t decode_record_batches(const std::uint8_t* data, std::size_t size);
 // index verifier over it all. Returns a checksum of what was read.
 std::size_t decode_log_segment(const std::uint8_t* data, std::size_t size);
 
+// One record of __consumer_offsets or __transaction_state through
+// record::write_internal_record_json, both topics' decoders. Input: a flags byte (bit 0
+// transaction state first, bit 1 null key, bit 2 null value), the key's length as a big-endian
+// uint16, the key, then the value. Traps when the output is not one object or a failure gives no
+// reason. Returns a checksum of what was written.
+std::size_t decode_internal_records(const std::uint8_t* data, std::size_t size);
+
 }  // namespace kpipe::fuzz

@@ -3,13 +3,13 @@
 #include "fuzz_targets.hpp"
 #include "record/legacy_message_set.hpp"
 #include "record/log_segment.hpp"
+#include "record/producer_snapshot.hpp"
 #include "record/segment_index.hpp"
 
 namespace kpipe::fuzz {
 
 std::size_t decode_log_segment(const std::uint8_t* data, std::size_t size) {
   std::span<const std::uint8_t> bytes(data, size);
-  std::size_t sum = 0;
   record::read_options options;
   options.fail_on_crc_mismatch = false;
   // A small cap keeps decompression bombs quick; the capping code is the same.
@@ -20,6 +20,7 @@ std::size_t decode_log_segment(const std::uint8_t* data, std::size_t size) {
   verifier.set_offset_index(record::read_offset_index(bytes, 0).entries);
   verifier.set_time_index(record::read_time_index(bytes, 0).entries);
   verifier.set_transaction_index(record::read_transaction_index(bytes).entries);
+  std::size_t sum = record::read_producer_snapshot(bytes).entries.size();
   // What `decode --log-segment --keep-going` does: walk, decode, resynchronise after damage.
   std::size_t pos = 0;
   while (pos < size) {

@@ -97,11 +97,16 @@ class Struct:
 
 
 class Message:
-    def __init__(self, kind, versions, flexible):
+    """A request, a response, or a data struct (kind "data": a versioned struct that is neither,
+    such as the records of Kafka's internal topics). name is its C++ type: the kind for a
+    request or response, the given name for data."""
+
+    def __init__(self, kind, versions, flexible, name=None):
         self.kind = kind
+        self.name = name or kind
         self.versions = Range(versions)
         self.flexible = Range(flexible)
-        self.root = Struct(kind)
+        self.root = Struct(self.name)
         self.structs = []  # nested structs, children before parents
 
 
@@ -154,9 +159,19 @@ def parse_def(path):
                     stack = [(0, s)]
                     current_message = None
                     continue
-                if words[0] in ("request", "response"):
+                if words[0] in ("request", "response", "data"):
+                    name = None
+                    if words[0] == "data":
+                        # data NAME VERSIONS [flexible:V]
+                        if len(words) < 3 or not re.fullmatch(r"[a-z][a-z0-9_]*", words[1]):
+                            raise DefError("expected 'data NAME VERSIONS [flexible:V]'")
+                        name = words.pop(1)
+                        if name in ("request", "response"):
+                            raise DefError(f"a data struct cannot be named '{name}'")
                     attrs = dict(w.split(":", 1) for w in words[2:])
-                    m = Message(words[0], words[1], attrs.get("flexible", "none"))
+                    m = Message(words[0], words[1], attrs.get("flexible", "none"), name)
+                    if any(x.name == m.name for x in api.messages):
+                        raise DefError(f"'{m.name}' defined twice")
                     api.messages.append(m)
                     stack = [(0, m.root)]
                     current_message = m
@@ -246,8 +261,8 @@ def resolve(api, path):
     for m in api.messages:
         defined = {}
         link(m.root, commons, defined, m, path)
-        m.root.cpp_path = m.kind
-        m.root.func = m.kind
+        m.root.cpp_path = m.name
+        m.root.func = m.name
 
 
 def link(struct, commons, defined, message, path):
@@ -264,8 +279,8 @@ def link(struct, commons, defined, message, path):
             if message is None:
                 raise DefError(f"{path}:{f.line}: common structs cannot define nested structs")
             f.struct.cpp_name = f.type + "_data" if link.field_names_has(f.type) else f.type
-            f.struct.cpp_path = f"{message.kind}::{f.struct.cpp_name}"
-            f.struct.func = f"{message.kind}_{f.type}"
+            f.struct.cpp_path = f"{message.name}::{f.struct.cpp_name}"
+            f.struct.func = f"{message.name}_{f.type}"
             message.structs.append(f.struct)
         elif f.type in defined:
             f.struct = defined[f.type]

@@ -27,8 +27,9 @@ from defs import BYTES_TYPES, SCALARS, DefError, display_name, parse_def
 
 # ---- encode
 
-def emit_encode_value(o, f, expr, element):
-    """Encodes one value (an element when element=True) of field f held in expr."""
+def emit_encode_value(o, f, expr, element, tagged=False):
+    """Encodes one value (an element when element=True) of field f held in expr; tagged: as the
+    value of a tagged field."""
     compact = compact_expr(f)
     if f.is_array and not element:
         if is_optional(f):
@@ -67,7 +68,13 @@ def emit_encode_value(o, f, expr, element):
             o(f"w.bytes({expr}, {compact});")
     else:
         fn = f"encode_{f.struct.func}"
-        if nullable_here:
+        if nullable_here and tagged:
+            # As a tagged field's value, Kafka's generator marks presence with an unsigned
+            # varint instead (0 null, 1 present), e.g. ConsumerGroupMemberMetadataValue's
+            # classic member metadata in __consumer_offsets.
+            o(f"if ({f.nullable.cond()}) w.uvarint({expr} ? 1 : 0);")
+            o(f"if ({expr}) {fn}(w, *{expr}, version, flexible);")
+        elif nullable_here:
             # KIP-893: a nullable struct is preceded by a presence byte (-1 null, 1 present)
             o(f"if ({f.nullable.cond()}) w.i8({expr} ? 1 : -1);")
             o(f"if ({expr}) {fn}(w, *{expr}, version, flexible);")
@@ -119,7 +126,7 @@ def emit_encode_struct(o, s, signature, prologue=()):
             o("{")
             o.indent()
             o("writer& w = tag_writer;")
-            emit_encode_value(o, f, f"v.{f.name}", False)
+            emit_encode_value(o, f, f"v.{f.name}", False, tagged=True)
             o.dedent()
             o("}")
             o(f"known.push_back({{{f.tag}, tag_writer.take()}});")
@@ -144,7 +151,7 @@ def emit_fail_return(o, f, ret, index=None):
         o(f"if (!r.ok()) {{ r.add_path(\"{f.name}\"); {ret} }}")
 
 
-def emit_decode_value(o, f, expr, element, ret):
+def emit_decode_value(o, f, expr, element, ret, tagged=False):
     compact = compact_expr(f)
     if f.is_array and not element:
         o("{")
@@ -194,7 +201,11 @@ def emit_decode_value(o, f, expr, element, ret):
             o(f"{expr} = r.bytes({compact});")
     else:
         fn = f"decode_{f.struct.func}"
-        if nullable_here:
+        if nullable_here and tagged:
+            # a tagged field's presence is an unsigned varint (see emit_encode_value)
+            o(f"if (!({f.nullable.cond()}) || r.uvarint() > 0) {fn}(r, {emplace(expr)}, version, flexible);")
+            o(f"else {expr}.reset();")
+        elif nullable_here:
             # emplace(T{}), not emplace(): clang 14 refuses the latter for a nested struct with
             # default member initializers (used before its enclosing class is complete).
             o(f"if (!({f.nullable.cond()}) || r.i8() >= 0) {fn}(r, {emplace(expr)}, version, flexible);")
@@ -271,7 +282,7 @@ def emit_decode_value_tag(o, f):
     # outer reader, so it is emitted into a lambda.
     o("[&] {")
     o.indent()
-    emit_decode_value(o, f, f"v.{f.name}", False, "return;")
+    emit_decode_value(o, f, f"v.{f.name}", False, "return;", tagged=True)
     o.dedent()
     o("}();")
 
@@ -490,7 +501,7 @@ def gen_header(api, src):
         o("struct response;")
         o()
     for m in api.messages:
-        o(f"struct {m.kind} {{")
+        o(f"struct {m.name} {{")
         o.indent()
         if m.kind == "request" and any(x.kind == "response" for x in api.messages):
             o("using response_type = response;")
@@ -520,7 +531,7 @@ def gen_header(api, src):
         o("void to_json(util::json_writer& j, std::int16_t version) const;")
         o("// Reads the value as to_json writes it; false with error = \"path: what\" otherwise.")
         o("bool from_json(const util::json_value& j, std::int16_t version, std::string& error);")
-        o(f"bool operator==(const {m.kind}&) const = default;")
+        o(f"bool operator==(const {m.name}&) const = default;")
         o.dedent()
         o("};")
         o()
@@ -576,19 +587,19 @@ def gen_source(api, src):
     for m in api.messages:
         # member functions bind `v` and `flexible`, which the struct emitters' bodies use
         flexible = f"[[maybe_unused]] const bool flexible = {m.flexible.cond()};"
-        emit_encode_struct(o, m.root, f"void {m.kind}::encode(writer& w, [[maybe_unused]] std::int16_t version) const",
+        emit_encode_struct(o, m.root, f"void {m.name}::encode(writer& w, [[maybe_unused]] std::int16_t version) const",
                            ["const auto& v = *this;", flexible])
-        emit_decode_struct(o, m.root, f"bool {m.kind}::decode(reader& r, [[maybe_unused]] std::int16_t version)",
+        emit_decode_struct(o, m.root, f"bool {m.name}::decode(reader& r, [[maybe_unused]] std::int16_t version)",
                            ["auto& v = *this;", flexible], ret="return false;", done="return r.ok();")
         emit_json_struct(o, m.root,
-                         f"void {m.kind}::to_json(util::json_writer& j, [[maybe_unused]] std::int16_t version) const",
+                         f"void {m.name}::to_json(util::json_writer& j, [[maybe_unused]] std::int16_t version) const",
                          ["const auto& v = *this;", flexible])
         emit_from_json_struct(o, m.root,
-                              f"bool {m.kind}::from_json(const util::json_value& j, "
+                              f"bool {m.name}::from_json(const util::json_value& j, "
                               "[[maybe_unused]] std::int16_t version, std::string& error)",
                               ["auto& v = *this;", flexible,
                                "if (!j.is_object()) { error = \": expected an object\"; return false; }"])
-        o(f"std::size_t {m.kind}::size(std::int16_t version) const {{")
+        o(f"std::size_t {m.name}::size(std::int16_t version) const {{")
         o("  writer counter(writer::counting);")
         o("  encode(counter, version);")
         o("  return counter.size();")
@@ -802,6 +813,14 @@ def write_if_changed(path, text):
     os.replace(path + ".tmp", path)
 
 
+def source_name(path):
+    """The definition's path as the banner names it: from src/ on, so that output does not depend
+    on where the tree is checked out (defs/NAME.def or defs/internal/NAME.def)."""
+    norm = os.path.abspath(path).replace(os.sep, "/")
+    at = norm.rfind("/src/lib/protocol/defs/")
+    return norm[at + 1:] if at >= 0 else "src/lib/protocol/defs/" + os.path.basename(path)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lib-out", required=True)
@@ -824,7 +843,7 @@ def main():
         sys.exit("protogen: two definitions share an API key")
     gen_dir = os.path.join(args.lib_out, "protocol", "generated")
     for api, path in apis:
-        src = "src/lib/protocol/defs/" + os.path.basename(path)
+        src = source_name(path)
         write_if_changed(os.path.join(gen_dir, api.name + ".hpp"), gen_header(api, src))
         write_if_changed(os.path.join(gen_dir, api.name + ".cpp"), gen_source(api, src))
         write_if_changed(os.path.join(args.test_out, api.name + "_samples.cpp"), samples_gen.gen_samples(api, src))

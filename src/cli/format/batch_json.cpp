@@ -1,6 +1,7 @@
 #include "format/batch_json.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <string_view>
 
 #include "record/frame.hpp"
@@ -78,7 +79,8 @@ void write_control(util::json_writer& j, const record::control_record& c) {
   j.end_object();
 }
 
-void write_record(util::json_writer& j, const record::record& r) {
+void write_record(util::json_writer& j, const record::record& r,
+                  const std::function<void(util::json_writer&)>* more = nullptr) {
   j.begin_object();
   j.key("offset");
   j.value(r.offset);
@@ -108,6 +110,7 @@ void write_record(util::json_writer& j, const record::record& r) {
     j.key("control");
     write_control(j, *r.control);
   }
+  if (more != nullptr) (*more)(j);
   j.end_object();
 }
 
@@ -288,6 +291,11 @@ bool decode_legacy(bytes_view entry, std::size_t at, bool pretty, std::string& o
 }  // namespace
 
 void write_record_json(util::json_writer& j, const record::record& r) { write_record(j, r); }
+
+void write_record_json(util::json_writer& j, const record::record& r,
+                       const std::function<void(util::json_writer&)>& more) {
+  write_record(j, r, &more);
+}
 
 void write_batch_attributes_json(util::json_writer& j, const record_batch& b) {
   j.key("attributes");

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,10 @@ void write_json_bytes(util::json_writer& j, const std::optional<record::bytes_vi
 // One record of a v2 batch as a JSON object (offset, timestamp, key, value, headers, control),
 // as render_batch_json writes it; also what `decode --log-segment --records` prints.
 void write_record_json(util::json_writer& j, const record::record& r);
+// The same, with `more` writing further members before the object closes (decode adds the
+// decoded key and value of an internal topic's record).
+void write_record_json(util::json_writer& j, const record::record& r,
+                       const std::function<void(util::json_writer&)>& more);
 
 // A batch's "attributes" key and object (raw bits, codec, timestamp type, transactional,
 // control, delete horizon), as decode --record-batch and --log-segment print them.

@@ -3,8 +3,8 @@
 
     topics.py BOOTSTRAP reset [NAME[:PARTITIONS] ...]
         delete every topic that is not internal, then create each NAME (default 1 partition)
-    topics.py BOOTSTRAP create NAME[:PARTITIONS] ...
-        create the topics (an existing one is an error)
+    topics.py BOOTSTRAP create NAME[:PARTITIONS] ... [--config KEY=VALUE ...]
+        create the topics (an existing one is an error), each with the topic configs given
 
 Either waits until every partition of every created topic has a leader, so that a test that
 starts right after sees a usable topic. Exit status 0 on success, 1 with the reason on stderr.
@@ -53,7 +53,15 @@ def main(argv):
     if len(argv) < 3 or argv[2] not in ("reset", "create"):
         print(__doc__, file=sys.stderr)
         return 2
-    bootstrap, command, specs = argv[1], argv[2], argv[3:]
+    bootstrap, command, args = argv[1], argv[2], argv[3:]
+    specs, configs = [], {}
+    while args:
+        arg = args.pop(0)
+        if arg == "--config" and args:
+            key, _, value = args.pop(0).partition("=")
+            configs[key] = value
+        else:
+            specs.append(arg)
     want = dict(parse(s) for s in specs)
     deadline = time.time() + 60
     admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="kpipe-tests",
@@ -69,7 +77,7 @@ def main(argv):
                     pass
                 wait_gone(admin, old, deadline)
         if want:
-            new = [NewTopic(n, p, rf) for n, p in want.items()]
+            new = [NewTopic(n, p, rf, topic_configs=configs) for n, p in want.items()]
             # A topic deleted a moment ago can still be on its way out: retry briefly.
             while True:
                 try:

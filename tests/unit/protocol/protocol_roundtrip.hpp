@@ -33,7 +33,7 @@ sample sample_of(const Message& value, std::int16_t version) {
 struct roundtrip_case {
   std::int16_t api_key;  // -1 for the headers
   std::string api;
-  std::string direction;  // "request" or "response"
+  std::string direction;  // "request" or "response"; a data struct's name (defs/internal/)
   std::int16_t version;
   // Fills a populated value for `version` and checks it; false with a reason on failure.
   std::function<bool(std::int16_t version, std::string& error)> run;
