@@ -62,13 +62,25 @@ dump() {
   bash "$KAFKA_SH" run kafka.tools.DumpLogSegments "$@" </dev/null 3>&- 2>/dev/null
 }
 
-@test "every batch and record agrees with DumpLogSegments: codecs, producer ids, transactions, markers" {
-  run --separate-stderr kpipe decode --log-segment "$LOG" --records
+# agrees_with_dump KIND PATH [DUMP-FILES]: kpipe's decode of PATH and DumpLogSegments' of
+# DUMP-FILES (default PATH) say the same, put in one form by segment_compare.py (KIND: "" for
+# batches and records, "-index" or "-snapshot"). kpipe's form stays in $BATS_TEST_TMPDIR/kpipe.txt.
+agrees_with_dump() {
+  local kind=$1 path=$2 files=${3:-$2} flags=()
+  [ -z "$kind" ] && flags=(--records)
+  local dump_flags=()
+  [ -z "$kind" ] && dump_flags=(--print-data-log --deep-iteration)
+  run --separate-stderr kpipe decode --log-segment "$path" "${flags[@]}"
   [ "$status" -eq 0 ]
-  "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
-  dump --files "$LOG" --print-data-log --deep-iteration |
-    "$KPIPE_TEST_PYTHON" "$COMPARE" dump >"$BATS_TEST_TMPDIR/dump.txt"
+  "$KPIPE_TEST_PYTHON" "$COMPARE" "kpipe$kind" <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
+  dump --files "$files" "${dump_flags[@]}" |
+    "$KPIPE_TEST_PYTHON" "$COMPARE" "dump$kind" >"$BATS_TEST_TMPDIR/dump.txt"
+  [ -s "$BATS_TEST_TMPDIR/dump.txt" ]
   diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+}
+
+@test "every batch and record agrees with DumpLogSegments: codecs, producer ids, transactions, markers" {
+  agrees_with_dump "" "$LOG"
   # What the comparison covered: every codec, a commit and an abort marker.
   for codec in none gzip snappy lz4 zstd; do
     grep -q $'\t'"$codec"$'\t' "$BATS_TEST_TMPDIR/kpipe.txt"
@@ -82,32 +94,19 @@ dump() {
   local logs
   logs=$(ls "$SEGS_DIR"/*.log | paste -sd, -)
   [ "$(tr ',' '\n' <<<"$logs" | wc -l)" -eq 4 ]
-  run --separate-stderr kpipe decode --log-segment "$SEGS_DIR" --records
-  [ "$status" -eq 0 ]
-  "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
-  dump --files "$logs" --print-data-log --deep-iteration |
-    "$KPIPE_TEST_PYTHON" "$COMPARE" dump >"$BATS_TEST_TMPDIR/dump.txt"
-  diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+  agrees_with_dump "" "$SEGS_DIR" "$logs"
   # All 4000 records, each file's batches under its own name.
   [ "$(grep -c $'\trecord\t' "$BATS_TEST_TMPDIR/kpipe.txt")" -eq 4000 ]
   [ "$(cut -f1 "$BATS_TEST_TMPDIR/kpipe.txt" | sort -u | wc -l)" -eq 4 ]
   local f
+  # Every index file; the active segment's offset index has no entry yet (its dump is empty).
   for f in "$SEGS_DIR"/*.index "$SEGS_DIR"/*.timeindex; do
-    run --separate-stderr kpipe decode --log-segment "$f"
-    [ "$status" -eq 0 ]
-    "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe-index <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
-    dump --files "$f" | "$KPIPE_TEST_PYTHON" "$COMPARE" dump-index >"$BATS_TEST_TMPDIR/dump.txt"
-    diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+    [ "$(kpipe decode --log-segment "$f" | wc -l)" -eq 0 ] || agrees_with_dump -index "$f"
   done
   # The producer state snapshots written at each roll: kpipe's one idempotent producer.
   local snapshots=0
   for f in "$SEGS_DIR"/*.snapshot; do
-    run --separate-stderr kpipe decode --log-segment "$f"
-    [ "$status" -eq 0 ]
-    "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe-snapshot <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
-    dump --files "$f" | "$KPIPE_TEST_PYTHON" "$COMPARE" dump-snapshot >"$BATS_TEST_TMPDIR/dump.txt"
-    [ -s "$BATS_TEST_TMPDIR/dump.txt" ]
-    diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+    agrees_with_dump -snapshot "$f"
     snapshots=$((snapshots + 1))
   done
   [ "$snapshots" -eq 3 ]
@@ -130,11 +129,7 @@ dump() {
 @test ".index and .timeindex entries agree with DumpLogSegments" {
   local f
   for f in "${LOG%.log}.index" "${LOG%.log}.timeindex"; do
-    run --separate-stderr kpipe decode --log-segment "$f"
-    [ "$status" -eq 0 ]
-    "$KPIPE_TEST_PYTHON" "$COMPARE" kpipe-index <<<"$output" >"$BATS_TEST_TMPDIR/kpipe.txt"
-    dump --files "$f" | "$KPIPE_TEST_PYTHON" "$COMPARE" dump-index >"$BATS_TEST_TMPDIR/dump.txt"
-    diff "$BATS_TEST_TMPDIR/dump.txt" "$BATS_TEST_TMPDIR/kpipe.txt"
+    agrees_with_dump -index "$f"
   done
   # The offset index has entries (the batches pass 4 KiB); Kafka and kpipe both find it sound.
   [ "$(kpipe decode --log-segment "${LOG%.log}.index" | wc -l)" -gt 0 ]

@@ -29,21 +29,6 @@ void json_optional(util::json_writer& j, const std::optional<std::string>& value
   }
 }
 
-void json_assignment(util::json_writer& j, const client::group::topic_partitions& assignment) {
-  j.begin_array();
-  for (const auto& [topic, partitions] : assignment) {
-    j.begin_object();
-    j.key("topic");
-    j.value(topic);
-    j.key("partitions");
-    j.begin_array();
-    for (auto p : partitions) j.value(p);
-    j.end_array();
-    j.end_object();
-  }
-  j.end_array();
-}
-
 // The member a partition is assigned to, by topic and partition.
 using owners = std::map<std::pair<std::string, std::int32_t>, std::string>;
 
@@ -207,10 +192,10 @@ void render_group_json(util::json_writer& j, const group_report& report, std::in
       j.value(*m.member_epoch);
     }
     j.key("assignment");
-    json_assignment(j, m.assignment);
+    client::group::write_topic_partitions_json(j, m.assignment);
     if (m.target_assignment) {
       j.key("target_assignment");
-      json_assignment(j, *m.target_assignment);
+      client::group::write_topic_partitions_json(j, *m.target_assignment);
     }
     if (m.assignment_error) {
       j.key("assignment_error");

@@ -154,21 +154,6 @@ class record_writer {
 
 // ---- the "consumer" embedded protocol inside classic group metadata
 
-void write_topic_partitions(util::json_writer& j, const client::group::topic_partitions& tps) {
-  j.begin_array();
-  for (const auto& [topic, partitions] : tps) {
-    j.begin_object();
-    j.key("topic");
-    j.value(topic);
-    j.key("partitions");
-    j.begin_array();
-    for (auto p : partitions) j.value(p);
-    j.end_array();
-    j.end_object();
-  }
-  j.end_array();
-}
-
 void write_nullable_bytes(util::json_writer& j, const std::optional<protocol::byte_buffer>& b) {
   if (b) {
     j.value(util::base64(*b));
@@ -210,7 +195,7 @@ void write_subscription(util::json_writer& j, bytes data, const std::string& whe
   write_nullable_bytes(j, s.user_data);
   if (version >= 1) {
     j.key("owned_partitions");
-    write_topic_partitions(j, s.owned_partitions);
+    client::group::write_topic_partitions_json(j, s.owned_partitions);
   }
   if (version >= 2) {
     j.key("generation_id");
@@ -239,7 +224,7 @@ void write_assignment(util::json_writer& j, bytes data, const std::string& where
   j.key("version");
   j.value(prefix_of(data).value_or(0));
   j.key("partitions");
-  write_topic_partitions(j, decoded.value().partitions);
+  client::group::write_topic_partitions_json(j, decoded.value().partitions);
   j.key("user_data");
   write_nullable_bytes(j, decoded.value().user_data);
   j.end_object();

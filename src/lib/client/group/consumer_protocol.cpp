@@ -229,4 +229,19 @@ result<assignment> decode_assignment(std::span<const std::uint8_t> data) {
   return out;
 }
 
+void write_topic_partitions_json(util::json_writer& j, const topic_partitions& tps) {
+  j.begin_array();
+  for (const auto& [topic, partitions] : tps) {
+    j.begin_object();
+    j.key("topic");
+    j.value(topic);
+    j.key("partitions");
+    j.begin_array();
+    for (auto p : partitions) j.value(p);
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+}
+
 }  // namespace kpipe::client::group

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "protocol/types.hpp"
+#include "util/json_writer.hpp"
 #include "util/result.hpp"
 
 namespace kpipe::client::group {
@@ -29,6 +30,10 @@ namespace kpipe::client::group {
 // Topic -> partition ids. Kept sorted by topic, so encodings are deterministic; partitions stay
 // in the order given (decoding keeps the wire order; duplicate topic entries are merged).
 using topic_partitions = std::map<std::string, std::vector<std::int32_t>>;
+
+// [{"topic":..., "partitions":[...]}, ...]: how `groups describe` and `decode --internal` show an
+// assignment.
+void write_topic_partitions_json(util::json_writer& j, const topic_partitions& tps);
 
 inline constexpr std::int16_t consumer_protocol_max_version = 3;
 
