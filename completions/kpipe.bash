@@ -62,7 +62,7 @@ _kpipe_value_options="-b --brokers -X --property -F --config --profile --timeout
   --api-version -D --delimiter -K --key-delimiter -k --key -H --header -p --partition
   --partitioner -z --compression --acks --transactional-id --batch-bytes --batch-records
   --linger --max-inflight --rate -f --on-error -G --group --group-protocol --assignor
-  --instance-id --commit --pcap --port --api --log-segment --internal-topic
+  --instance-id --commit --pcap --port --api --log-segment --internal-topic --max-frame
   -o --offset -c --count --key-encoding --value-encoding --isolation --grep --time --state
   --type --to --max-lag --interval"
 
@@ -73,7 +73,7 @@ _kpipe_command_options() {
     metadata) echo "-t --topic --api-versions" ;;
     decode) echo "--input --frames --request --response --record-batch --api-key --api-version
       --pretty --list-apis --pcap --port --api --records --log-segment --summary --verify-index
-      --keep-going --internal --internal-topic" ;;
+      --keep-going --internal --internal-topic --max-frame" ;;
     produce) echo "-t --topic -D --delimiter -K --key-delimiter -k --key -H --header -Z
       --null-empty -l --lines -J --json -p --partition --partitioner -z --compression --acks
       --no-idempotence --transactional-id --batch-bytes --batch-records --linger --max-inflight

@@ -242,6 +242,7 @@ complete -c kpipe -n $decode -l pretty -d 'Indented JSON'
 complete -c kpipe -n $decode -l list-apis -d "Print kpipe's API table"
 complete -c kpipe -n $decode -l pcap -r -F -d 'Kafka conversations in a pcap/pcapng capture'
 complete -c kpipe -n $decode -l port -x -d 'Kafka server port in the capture (repeatable)'
+complete -c kpipe -n $decode -l max-frame -x -d 'Largest frame decoded (default 16MiB)'
 complete -c kpipe -n $decode -l api -x -d 'Print only these APIs (with --pcap)'
 complete -c kpipe -n $decode -l records -d 'Decode record batches in Produce and Fetch'
 complete -c kpipe -n $decode -l log-segment -r -F -d 'A broker segment (.log), partition directory or index file'

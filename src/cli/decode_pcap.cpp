@@ -5,12 +5,14 @@
 #include <cctype>
 #include <iostream>
 
+#include "capture/ip_defragmenter.hpp"
 #include "capture/kafka_capture.hpp"
 #include "capture/packet.hpp"
 #include "capture/pcap_file.hpp"
 #include "exit_codes.hpp"
 #include "format/batch_json.hpp"
 #include "output.hpp"
+#include "parse/byte_size.hpp"
 #include "protocol/generated/api_table.hpp"
 #include "protocol/generated/fetch.hpp"
 #include "protocol/generated/produce.hpp"
@@ -130,6 +132,11 @@ void register_decode_pcap(CLI::App& decode, decode_pcap_options& options) {
   decode.add_option("--api", options.apis, "With --pcap: print only these APIs (names or keys)")
       ->delimiter(',')
       ->type_name("API,...");
+  decode
+      .add_option("--max-frame", options.max_frame,
+                  "With --pcap: the largest frame decoded (default 16MiB); larger ones are "
+                  "reported and passed over, so that memory stays bounded")
+      ->type_name("SIZE");
 }
 
 int run_decode_pcap(const decode_pcap_options& options,
@@ -143,6 +150,15 @@ int run_decode_pcap(const decode_pcap_options& options,
     std::cerr << "kpipe: decode: --api " << *unknown
               << ": not an API kpipe knows (kpipe decode --list-apis)\n";
     return exit_usage;
+  }
+  if (!options.max_frame.empty()) {
+    auto size = parse_byte_size(options.max_frame);
+    if (!size || *size < 64 || *size > (std::size_t{1} << 30)) {
+      std::cerr << "kpipe: decode: --max-frame " << options.max_frame
+                << ": not a size from 64 bytes to 1GiB (\"16MiB\", \"65536\")\n";
+      return exit_usage;
+    }
+    settings.max_frame = *size;
   }
   if (options.records) {
     settings.extra = write_records;
@@ -161,28 +177,55 @@ int run_decode_pcap(const decode_pcap_options& options,
     return exit_failure;
   }
   // Output leaves in pieces of about 64 KiB, so that a live capture shows up as it comes and
-  // memory stays bounded; at the end of each pcap record batch nothing is held back for long.
+  // memory stays bounded; a line larger than a piece (a Produce or Fetch body of many MB) goes
+  // out as it is, without being copied into the piece first. A write that fails (a closed
+  // pipe, a signal) ends the decoding.
+  constexpr std::size_t piece = 64 * 1024;
   std::string out;
-  capture::kafka_capture decoder(settings, [&out](std::string_view line) {
-    out += line;
-    if (out.size() >= 64 * 1024) {
-      write_stdout(out);
+  out.reserve(piece);
+  bool write_failed = false;
+  auto write = [&write_failed](std::string_view bytes) {
+    if (!write_failed && !write_stdout(bytes)) write_failed = true;
+  };
+  capture::kafka_capture decoder(settings, [&](std::string_view line) {
+    if (out.size() + line.size() > piece && !out.empty()) {
+      write(out);
       out.clear();
     }
+    if (line.size() >= piece) {
+      write(line);
+      return;
+    }
+    out += line;
   });
   capture::captured_packet packet;
   bool live = options.file == "-";
-  while (file.value().next(packet)) {
-    bool truncated = false;
-    auto segment = capture::parse_packet(link_type, packet.bytes, &truncated);
+  capture::ip_defragmenter fragments;
+  std::optional<capture::ip_fragment> fragment;
+  while (!write_failed && file.value().next(packet)) {
+    fragment.reset();
+    auto segment = capture::parse_packet(link_type, packet.bytes, nullptr, &fragment);
+    if (!segment && fragment) {
+      auto datagram = fragments.add(packet.time_us, *fragment);
+      if (datagram && fragment->protocol == 6) {
+        segment = capture::parse_tcp_payload(*datagram, fragment->source, fragment->destination);
+      }
+    }
     if (segment) decoder.add(packet.time_us, *segment);
     if (live && !out.empty()) {
-      write_stdout(out);
+      write(out);
       out.clear();
     }
   }
-  decoder.finish();
-  write_stdout(out);
+  if (!write_failed) decoder.finish();
+  write(out);
+  if (write_failed) return write_interrupted() ? exit_interrupted : exit_ok;
+  fragments.finish();
+  if (fragments.abandoned() > 0) {
+    std::cerr << "kpipe: decode: " << name << ": " << fragments.abandoned()
+              << " IP fragment(s) of datagrams that could not be put together (pieces missing "
+                 "or cut by the snap length) were passed over\n";
+  }
   int code = exit_ok;
   if (!file.value().error().empty()) {
     std::cerr << "kpipe: decode: " << file.value().error() << '\n';

@@ -18,9 +18,10 @@ struct decode_pcap_options {
   std::vector<std::uint16_t> ports;
   bool records = false;
   std::vector<std::string> apis;  // API names or keys to print
+  std::string max_frame;          // the largest frame decoded ("16MiB"); empty: the default
 };
 
-// Adds --pcap, --port, --records and --api to decode's subcommand.
+// Adds --pcap, --port, --records, --api and --max-frame to decode's subcommand.
 void register_decode_pcap(CLI::App& decode, decode_pcap_options& options);
 
 // responses_as: decode's --api-key/--api-version, for responses whose request is not captured.

@@ -86,6 +86,23 @@ teardown_file() {
   [ "$fetched" == "$(sort -V "$CONSUMED")" ]
 }
 
+@test "decode --pcap --max-frame: larger frames are reported and passed over, the rest decodes" {
+  kpipe decode --pcap "$CAPTURE" --port "$PORT" >"$BATS_TEST_TMPDIR/all"
+  run --separate-stderr kpipe decode --pcap "$CAPTURE" --port "$PORT" --max-frame 1KiB
+  [ "$status" -eq 1 ]
+  local big
+  big=$(jq -r 'select(.type == "error") | .error' <<<"$output" | grep -c \
+    'bytes, larger than the largest frame decoded (--max-frame 1024): passed over')
+  [ "$big" -gt 0 ]
+  # Every frame is either decoded as before or one of those lines; no frame is lost.
+  [ "$(jq -r .type <<<"$output" | grep -vc '^error$')" -eq \
+    "$(($(wc -l <"$BATS_TEST_TMPDIR/all") - big))" ]
+  [ "$(jq -r 'select(.type == "lost" or .type == "skipped") | .type' <<<"$output")" == "" ]
+  run --separate-stderr kpipe decode --pcap "$CAPTURE" --max-frame lots
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"--max-frame lots: not a size"* ]]
+}
+
 @test "decode --pcap: an unsupported link type names the file and the type" {
   printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x69\x00\x00\x00' \
     >"$BATS_TEST_TMPDIR/wifi.pcap"

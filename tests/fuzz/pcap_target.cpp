@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <string>
 
+#include "capture/ip_defragmenter.hpp"
 #include "capture/kafka_capture.hpp"
 #include "capture/packet.hpp"
 #include "capture/pcap_file.hpp"
@@ -28,12 +29,21 @@ std::size_t decode_pcap(const std::uint8_t* data, std::size_t size) {
     capture::kafka_capture decoder(settings, [&](std::string_view) { ++lines; });
     capture::captured_packet packet;
     int link_type = file.value().link_type();
+    capture::ip_defragmenter fragments(4);
+    std::optional<capture::ip_fragment> fragment;
     while (file.value().next(packet)) {
-      if (auto segment = capture::parse_packet(link_type, packet.bytes)) {
-        decoder.add(packet.time_us, *segment);
+      fragment.reset();
+      auto segment = capture::parse_packet(link_type, packet.bytes, nullptr, &fragment);
+      if (!segment && fragment) {
+        auto datagram = fragments.add(packet.time_us, *fragment);
+        if (datagram) {
+          segment = capture::parse_tcp_payload(*datagram, fragment->source, fragment->destination);
+        }
       }
+      if (segment) decoder.add(packet.time_us, *segment);
     }
     decoder.finish();
+    fragments.finish();
   }
   // The raw bytes as one packet of every supported link type too.
   std::span<const std::uint8_t> bytes(data, size);

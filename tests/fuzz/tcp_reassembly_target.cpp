@@ -8,8 +8,9 @@ namespace kpipe::fuzz {
 
 // Input: records of [control][offset hi][offset lo][length][payload...]. control bit 0: from
 // the client; bits 1-3: SYN, FIN, RST; bit 4: ACK (acknowledging `offset` bytes of the other
-// side). The sequence number is the direction's base plus offset, so that records overlap,
-// repeat and leave holes as the fuzzer likes; the first record may be a SYN or not.
+// side); bit 5: the payload was cut by a snap length, as many bytes again missing after it. The
+// sequence number is the direction's base plus offset, so that records overlap, repeat and leave
+// holes as the fuzzer likes; the first record may be a SYN or not.
 std::size_t reassemble_tcp(const std::uint8_t* data, std::size_t size) {
   std::size_t lines = 0;
   capture::capture_settings settings;
@@ -39,6 +40,7 @@ std::size_t reassemble_tcp(const std::uint8_t* data, std::size_t size) {
                                         ((control & 16) ? capture::tcp_flag::ack : 0));
     s.acknowledgment = (from_client ? server_base : client_base) + offset;
     s.payload = {data + at + 4, length};
+    s.missing = (control & 32) ? static_cast<std::uint32_t>(length) : 0;
     decoder.add(time_us += 10, s);
     at += 4 + length;
   }

@@ -13,14 +13,30 @@ std::int64_t frame_size_at(std::span<const std::uint8_t> b) {
 }  // namespace
 
 void frame_splitter::data(std::span<const std::uint8_t> bytes) {
-  if (skip_in_frame_ > 0) {
-    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_in_frame_, bytes.size()));
-    skip_in_frame_ -= n;
-    bytes = bytes.subspan(n);
+  while (!bytes.empty()) {
+    if (skip_in_frame_ > 0) {
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_in_frame_, bytes.size()));
+      skip_in_frame_ -= n;
+      bytes = bytes.subspan(n);
+      continue;
+    }
+    // In sync, with a frame under way whose size is known, only up to its end at first: the
+    // frame is then handed on, and its room reused, before the next one's bytes are appended
+    // (appending them to a buffer sized for the frame would double it and copy the frame).
+    std::size_t take = bytes.size();
+    std::size_t held = buffer_.size() - start_;
+    if (in_sync_ && held >= 4) {
+      std::int64_t size = frame_size_at({buffer_.data() + start_, held});
+      if (size >= 0 && static_cast<std::uint64_t>(size) <= max_frame_ &&
+          4 + static_cast<std::uint64_t>(size) > held) {
+        take = static_cast<std::size_t>(
+            std::min<std::uint64_t>(take, 4 + static_cast<std::uint64_t>(size) - held));
+      }
+    }
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    process();
   }
-  if (bytes.empty()) return;
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-  process();
 }
 
 void frame_splitter::process() {
@@ -36,7 +52,30 @@ void frame_splitter::process() {
       in_sync_ = false;  // not a size: the bytes before were not what they seemed
       continue;
     }
-    if (rest.size() - 4 < static_cast<std::uint64_t>(size)) break;
+    if (static_cast<std::uint64_t>(size) > max_held_) {
+      // Too large to hold: reported once its header is there, then passed over as it comes.
+      if (rest.size() < 12) break;
+      out_.oversized(rest.subspan(4, std::min<std::size_t>(rest.size() - 4, 64)),
+                     static_cast<std::uint64_t>(size));
+      std::uint64_t frame_end = 4 + static_cast<std::uint64_t>(size);
+      if (rest.size() >= frame_end) {
+        start_ += static_cast<std::size_t>(frame_end);
+        continue;
+      }
+      skip_in_frame_ = frame_end - rest.size();
+      start_ = buffer_.size();
+      break;
+    }
+    if (rest.size() - 4 < static_cast<std::uint64_t>(size)) {
+      // The frame is not whole yet: room for all of it at once, so that it is not copied
+      // again each time the buffer doubles (Fetch responses are many MB).
+      if (start_ > 0) {
+        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+        start_ = 0;
+      }
+      buffer_.reserve(4 + static_cast<std::size_t>(size));
+      break;
+    }
     out_.frame(rest.subspan(4, static_cast<std::size_t>(size)));
     start_ += 4 + static_cast<std::size_t>(size);
   }
@@ -80,6 +119,13 @@ void frame_splitter::resync() {
   }
 }
 
+std::span<const std::uint8_t> frame_splitter::head_of_frame() const {
+  std::size_t held = buffer_.size() - start_;
+  if (held < 4) return {};
+  // Enough for any request header kpipe checks (a client id is at most 1 KiB there).
+  return {buffer_.data() + start_ + 4, std::min<std::size_t>(held - 4, 2048)};
+}
+
 void frame_splitter::gap(std::uint64_t missing) {
   std::size_t held = buffer_.size() - start_;
   if (in_sync_ && skip_in_frame_ > 0) {
@@ -91,14 +137,14 @@ void frame_splitter::gap(std::uint64_t missing) {
     missing -= skip_in_frame_;
     skip_in_frame_ = 0;
     if (missing == 0) return;
-    out_.lost(missing);  // the next frame began inside the gap
+    out_.lost(missing, {});  // the next frame began inside the gap
     in_sync_ = false;
     return;
   }
   if (in_sync_ && held >= 4) {
     std::int64_t size = frame_size_at({buffer_.data() + start_, held});
     std::uint64_t frame_end = 4 + static_cast<std::uint64_t>(size);
-    out_.lost(missing);
+    out_.lost(missing, head_of_frame());
     buffer_.clear();
     start_ = 0;
     if (held + missing <= frame_end) {
@@ -109,7 +155,7 @@ void frame_splitter::gap(std::uint64_t missing) {
     in_sync_ = false;
     return;
   }
-  if (in_sync_) out_.lost(missing);  // the gap took (part of) a size prefix
+  if (in_sync_) out_.lost(missing, {});  // the gap took (part of) a size prefix
   // Out of sync, the bytes before the gap cannot start a frame that is whole: passed over.
   skipped_ += held;
   buffer_.clear();
@@ -131,7 +177,7 @@ void frame_splitter::finish() {
       auto size = static_cast<std::uint64_t>(frame_size_at({buffer_.data() + start_, held}));
       missing = 4 + size - held;
     }
-    out_.lost(missing);
+    out_.lost(missing, held >= 4 ? head_of_frame() : std::span<const std::uint8_t>());
   } else if (!in_sync_) {
     skipped_ += held;
   }

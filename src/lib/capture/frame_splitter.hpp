@@ -8,7 +8,11 @@
 // that cannot be a Kafka frame leaves it out of sync: it then tries each byte position in turn
 // and resumes at the first one that `check` accepts (for requests, a size followed by a valid
 // request header; for responses, a correlation id that is pending).
+//
+// Memory is bounded: a frame is held whole only up to `max_held` bytes. A larger one, in sync,
+// is reported (with its first bytes, enough for its header) and passed over as it arrives.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -28,17 +32,29 @@ class frame_splitter {
       std::function<boundary_verdict(std::span<const std::uint8_t> head, bool at_end)>;
   struct sink {
     std::function<void(std::span<const std::uint8_t> frame)> frame;  // without the size prefix
-    // A frame that lost bytes to a gap; missing: the gap's length.
-    std::function<void(std::uint64_t missing)> lost;
+    // A frame that lost bytes to a gap; missing: the gap's length; head: its first bytes
+    // (without the size prefix) as far as they came before the gap, when its start is known
+    // (empty when not), so that its header can still be read.
+    std::function<void(std::uint64_t missing, std::span<const std::uint8_t> head)> lost;
     // Bytes passed over while looking for a frame boundary (reported once in sync again, or
     // at finish()).
     std::function<void(std::uint64_t skipped)> skipped;
+    // A frame larger than max_held, passed over; head: its first bytes (8 at least, without
+    // the size prefix), size: its size.
+    std::function<void(std::span<const std::uint8_t> head, std::uint64_t size)> oversized;
   };
 
-  // in_sync: the stream starts at a frame boundary (its SYN was captured).
+  // in_sync: the stream starts at a frame boundary (its SYN was captured). max_frame: the
+  // largest size taken for a frame size at all (a larger one means the bytes were not a
+  // frame boundary); max_held: the largest frame held to be handed on whole.
   frame_splitter(bool in_sync, boundary_check check, sink out,
+                 std::size_t max_held = std::size_t{16} << 20,
                  std::size_t max_frame = std::size_t{100} << 20)
-      : in_sync_(in_sync), check_(std::move(check)), out_(std::move(out)), max_frame_(max_frame) {}
+      : in_sync_(in_sync),
+        check_(std::move(check)),
+        out_(std::move(out)),
+        max_held_(max_held),
+        max_frame_(std::max(max_frame, max_held)) {}
 
   void data(std::span<const std::uint8_t> bytes);
   void gap(std::uint64_t missing);
@@ -52,11 +68,14 @@ class frame_splitter {
   static constexpr std::size_t lookahead = 64 * 1024;
   void process();
   void resync();
+  // The held bytes of the frame being assembled, after its size prefix (at most 2 KiB).
+  std::span<const std::uint8_t> head_of_frame() const;
   bool at_end_ = false;
 
   bool in_sync_;
   boundary_check check_;
   sink out_;
+  std::size_t max_held_;
   std::size_t max_frame_;
   std::vector<std::uint8_t> buffer_;
   std::size_t start_ = 0;            // the first unconsumed byte of buffer_

@@ -104,14 +104,18 @@ struct kafka_capture::connection {
         client(client),
         server(server),
         status(initial),
-        requests(from_start,
-                 [this](std::span<const std::uint8_t> head, bool) {
-                   auto verdict = request_header_check(head);
-                   if (verdict != boundary_verdict::yes) return verdict;
-                   return verify(head, true);
-                 },
-                 {[this](auto frame) { on_request(frame); }, [this](auto n) { on_lost(true, n); },
-                  [this](auto n) { on_skipped(true, n); }}),
+        requests(
+            from_start,
+            [this](std::span<const std::uint8_t> head, bool) {
+              auto verdict = request_header_check(head);
+              if (verdict != boundary_verdict::yes) return verdict;
+              return verify(head, true);
+            },
+            {[this](auto frame) { on_request(frame); },
+             [this](auto n, auto head) { on_lost(true, n, head); },
+             [this](auto n) { on_skipped(true, n); },
+             [this](auto head, auto size) { on_oversized(true, head, size); }},
+            owner.settings_.max_frame),
         responses(
             from_start,
             [this](std::span<const std::uint8_t> head, bool) {
@@ -119,8 +123,11 @@ struct kafka_capture::connection {
               if (!pending.count(be32(head.subspan(4)))) return boundary_verdict::no;
               return verify(head, false);
             },
-            {[this](auto frame) { on_response(frame); }, [this](auto n) { on_lost(false, n); },
-             [this](auto n) { on_skipped(false, n); }}),
+            {[this](auto frame) { on_response(frame); },
+             [this](auto n, auto head) { on_lost(false, n, head); },
+             [this](auto n) { on_skipped(false, n); },
+             [this](auto head, auto size) { on_oversized(false, head, size); }},
+            owner.settings_.max_frame),
         to_server({[this](auto bytes) { client_data(bytes); },
                    [this](auto n) {
                      if (status != state::ignored) requests.gap(n);
@@ -150,6 +157,15 @@ struct kafka_capture::connection {
   bool client_fin = false;
   bool server_fin = false;
 
+  // Requests waiting for their responses are bounded: a client that expects none (Produce
+  // with acks=0) or a capture of one direction only would grow the map forever. Past the
+  // bound the lowest correlation id (the oldest, as clients count up) is forgotten.
+  static constexpr std::size_t most_pending = 4096;
+  void remember(std::int32_t correlation_id, pending_request request) {
+    pending[correlation_id] = std::move(request);
+    if (pending.size() > most_pending) pending.erase(pending.begin());
+  }
+
   // The second half of a boundary check: the frame decodes, when it is all there.
   boundary_verdict verify(std::span<const std::uint8_t> head, bool request) {
     auto size = static_cast<std::size_t>(be32(head));
@@ -167,7 +183,8 @@ struct kafka_capture::connection {
                                                        : boundary_verdict::no;
     }
     auto frame = head.subspan(4, size);
-    std::string scratch;
+    std::string& scratch = owner.scratch_;
+    scratch.clear();
     if (request) {
       std::int16_t key = be16(frame);
       std::int16_t version = be16(frame.subspan(2));
@@ -236,8 +253,25 @@ struct kafka_capture::connection {
     emit(line);
   }
 
-  void on_lost(bool to_server_side, std::uint64_t missing) {
+  void on_lost(bool to_server_side, std::uint64_t missing, std::span<const std::uint8_t> head) {
     if (status == state::ignored) return;
+    // What the lost frame's header says, when it came before the gap: a request is still
+    // pending (its response is decoded and paired), a response's request no longer is.
+    if (to_server_side && head.size() >= 8 && known_request(be16(head), be16(head.subspan(2)))) {
+      std::optional<std::string> client_id;
+      // Request header v0 (ControlledShutdown v0) has no client id.
+      if (head.size() >= 10 &&
+          protocol::request_header_version(be16(head), be16(head.subspan(2))) >= 1) {
+        std::int16_t length = be16(head.subspan(8));
+        if (length >= 0 && head.size() >= 10 + static_cast<std::size_t>(length)) {
+          client_id.emplace(reinterpret_cast<const char*>(head.data()) + 10,
+                            static_cast<std::size_t>(length));
+        }
+      }
+      remember(be32(head.subspan(4)), {be16(head), be16(head.subspan(2)), now_us, client_id});
+    } else if (!to_server_side && head.size() >= 4) {
+      pending.erase(be32(head));
+    }
     std::string line;
     util::json_writer j(line, owner.settings_.pretty ? 2 : 0);
     begin_line(j, "lost", to_server_side);
@@ -289,11 +323,13 @@ struct kafka_capture::connection {
     emit(line);
   }
 
-  // The body as JSON, or the reason it did not decode.
+  // The body as JSON, appended to json (the line being written), or the reason it did not
+  // decode (then json is as it was).
   std::optional<std::string> body_json(std::int16_t key, std::int16_t version, bool request,
                                        std::span<const std::uint8_t> body, std::string& json) {
+    std::size_t start = json.size();
     auto attempt = [&](std::int16_t v) -> std::optional<std::string> {
-      json.clear();
+      json.resize(start);
       util::json_writer bj(json, owner.settings_.pretty ? 2 : 0, 1);
       protocol::reader br(body);
       auto d = request ? protocol::direction::request : protocol::direction::response;
@@ -309,6 +345,7 @@ struct kafka_capture::connection {
     if (failure && !request && key == protocol::api_key::api_versions && !attempt(0)) {
       failure.reset();
     }
+    if (failure) json.resize(start);
     return failure;
   }
 
@@ -318,14 +355,29 @@ struct kafka_capture::connection {
            std::to_string(version) + (request ? " request" : " response");
   }
 
-  void write_frame_line(const char* type, bool request, std::int16_t key, std::int16_t version,
-                        std::int32_t correlation_id, const std::optional<std::string>& client_id,
-                        const pending_request* paired, const std::string& body,
-                        std::span<const std::uint8_t> body_bytes) {
-    bool print = owner.settings_.apis.empty() || owner.settings_.apis.count(key);
-    if (!print) return;
-    std::string line;
-    util::json_writer j(line, owner.settings_.pretty ? 2 : 0);
+  // Room for a body of record batches (base64, 4/3 of the bytes) in one allocation, with some
+  // to spare for the next: growing the line by doubling (which std::string::reserve does too)
+  // would copy it and leave the memory of both sizes behind.
+  static void reserve_for_body(std::string& line, std::size_t body_size) {
+    std::size_t needed = line.size() + 4096 + body_size / 3 * 4 + body_size / 16;
+    if (needed <= line.capacity()) return;
+    std::string bigger;
+    bigger.reserve(needed + needed / 8);
+    bigger = line;
+    line.swap(bigger);
+  }
+
+  bool printed(std::int16_t key) const {
+    return owner.settings_.apis.empty() || owner.settings_.apis.count(key);
+  }
+
+  // A request or response line up to its "body" member, whose JSON body_json() then appends
+  // in place: a body is many MB when it holds record batches, and is written once, where it
+  // is printed from.
+  void start_frame_line(util::json_writer& j, const char* type, bool request, std::int16_t key,
+                        std::int16_t version, std::int32_t correlation_id,
+                        const std::optional<std::string>& client_id,
+                        const pending_request* paired) {
     begin_line(j, type, request);
     j.key("api");
     const protocol::api_info* api = protocol::find_api(key);
@@ -351,7 +403,12 @@ struct kafka_capture::connection {
       j.value(now_us - paired->time_us);
     }
     j.key("body");
-    j.raw(body);
+    j.raw({});  // the body follows, written by body_json()
+  }
+
+  void finish_frame_line(util::json_writer& j, std::string& line, std::int16_t key,
+                         std::int16_t version, bool request,
+                         std::span<const std::uint8_t> body_bytes) {
     if (owner.settings_.extra) owner.settings_.extra(j, key, version, request, body_bytes);
     j.end_object();
     emit(line);
@@ -360,7 +417,9 @@ struct kafka_capture::connection {
   void on_request(std::span<const std::uint8_t> frame) {
     if (status == state::ignored) return;
     std::optional<std::string> failure;
-    std::string body;
+    std::string& line = owner.line_;
+    line.clear();
+    util::json_writer j(line, owner.settings_.pretty ? 2 : 0);
     protocol::header::request header;
     std::span<const std::uint8_t> body_bytes;
     if (frame.size() < 4 || !known_request(be16(frame), be16(frame.subspan(2)))) {
@@ -376,6 +435,14 @@ struct kafka_capture::connection {
         failure = label(key, version, true) + " header: " + r.error();
       } else {
         body_bytes = frame.subspan(r.offset());
+        bool print = printed(key);
+        if (print) {
+          start_frame_line(j, "request", true, key, version, header.correlation_id,
+                           header.client_id, nullptr);
+          reserve_for_body(line, body_bytes.size());
+        }
+        std::string& body = print ? line : owner.scratch_;
+        if (!print) body.clear();
         if (auto why = body_json(key, version, true, body_bytes, body)) {
           failure = label(key, version, true) + ": " + *why;
         }
@@ -404,10 +471,49 @@ struct kafka_capture::connection {
       sasl_raw = true;
     }
     known_client_id = header.client_id.value_or("");
-    pending[header.correlation_id] = {header.request_api_key, header.request_api_version, now_us,
-                                      header.client_id};
-    write_frame_line("request", true, header.request_api_key, header.request_api_version,
-                     header.correlation_id, header.client_id, nullptr, body, body_bytes);
+    remember(header.correlation_id,
+             {header.request_api_key, header.request_api_version, now_us, header.client_id});
+    if (printed(header.request_api_key)) {
+      finish_frame_line(j, line, header.request_api_key, header.request_api_version, true,
+                        body_bytes);
+    }
+  }
+
+  // A frame larger than settings.max_frame: named by its header (a request's API and
+  // correlation id; a response's pending request), reported, and passed over undecoded. The
+  // request stays pending, so that its response is still paired.
+  void on_oversized(bool request, std::span<const std::uint8_t> head, std::uint64_t size) {
+    if (status == state::ignored) return;
+    std::string what;
+    if (request) {
+      std::int16_t key = be16(head);
+      std::int16_t version = be16(head.subspan(2));
+      if (!known_request(key, version)) {
+        if (status == state::unknown) status = state::ignored;
+        if (status == state::ignored) return;
+        what = "a request of unknown API key " + std::to_string(key) + " version " +
+               std::to_string(version);
+      } else {
+        if (status == state::unknown) {
+          status = state::kafka;
+          ++owner.counts_.connections;
+          flush_held_lines();
+        }
+        std::int32_t correlation_id = be32(head.subspan(4));
+        what = label(key, version, true) + " with correlation id " + std::to_string(correlation_id);
+        remember(correlation_id, {key, version, now_us, std::nullopt});
+      }
+    } else {
+      if (status != state::kafka) return;
+      std::int32_t correlation_id = be32(head);
+      auto it = pending.find(correlation_id);
+      what = it == pending.end() ? "a response" : label(it->second.key, it->second.version, false);
+      what += " with correlation id " + std::to_string(correlation_id);
+      if (it != pending.end()) pending.erase(it);
+    }
+    error_line(request, what + ": " + std::to_string(size) +
+                            " bytes, larger than the largest frame decoded (--max-frame " +
+                            std::to_string(owner.settings_.max_frame) + "): passed over");
   }
 
   void on_response(std::span<const std::uint8_t> frame) {
@@ -441,17 +547,26 @@ struct kafka_capture::connection {
     const pending_request& api = request ? *request : as_given;
     protocol::header::response header;
     protocol::reader r(frame);
-    std::string body;
     if (!header.decode(r, protocol::response_header_version(api.key, api.version))) {
       error_line(false, label(api.key, api.version, false) + " header: " + r.error());
     } else {
       auto body_bytes = frame.subspan(r.offset());
+      std::string& line = owner.line_;
+      line.clear();
+      util::json_writer j(line, owner.settings_.pretty ? 2 : 0);
+      bool print = printed(api.key);
+      if (print) {
+        start_frame_line(j, "response", false, api.key, api.version, correlation_id, api.client_id,
+                         request);
+        reserve_for_body(line, body_bytes.size());
+      }
+      std::string& body = print ? line : owner.scratch_;
+      if (!print) body.clear();
       if (auto why = body_json(api.key, api.version, false, body_bytes, body)) {
         error_line(false, label(api.key, api.version, false) + ": " + *why);
       } else {
         ++owner.counts_.responses;
-        write_frame_line("response", false, api.key, api.version, correlation_id, api.client_id,
-                         request, body, body_bytes);
+        if (print) finish_frame_line(j, line, api.key, api.version, false, body_bytes);
       }
     }
     if (request) pending.erase(it);
@@ -515,7 +630,8 @@ void kafka_capture::add(std::int64_t time_us, const tcp_segment& segment) {
   // The acknowledgment first: it may settle a hole in the other direction (a request lost
   // by the capture), so that the requests are known before this segment's responses.
   if (ack) (from_client ? c.to_client : c.to_server).acknowledged(segment.acknowledgment);
-  (from_client ? c.to_server : c.to_client).add(segment.sequence, syn, segment.payload);
+  (from_client ? c.to_server : c.to_client)
+      .add(segment.sequence, syn, segment.payload, segment.missing);
   if (segment.flags & tcp_flag::fin) (from_client ? c.client_fin : c.server_fin) = true;
   if ((segment.flags & tcp_flag::rst) || (c.client_fin && c.server_fin)) close(it);
 }

@@ -32,6 +32,9 @@ struct capture_settings {
   // API keys to print (empty: all). Every frame is still decoded, to pair and to check.
   std::set<std::int16_t> apis;
   bool pretty = false;
+  // The largest frame decoded: a larger one is reported as an error line and passed over
+  // without being held, since holding and decoding a frame takes about 5 times its size.
+  std::size_t max_frame = std::size_t{16} << 20;
   // Called after a decoded body, with the writer inside the line's object, for extra members
   // (the record batches of Produce and Fetch, rendered by the CLI). body: the bytes after the
   // header.
@@ -57,7 +60,7 @@ class kafka_capture {
   kafka_capture& operator=(const kafka_capture&) = delete;
 
   // One captured TCP segment; time_us: capture time in microseconds since the Unix epoch.
-  // payload_truncated: the capture's snap length cut the payload (its missing bytes are a gap).
+  // Payload bytes the capture's snap length cut off (segment.missing) are a gap in the stream.
   void add(std::int64_t time_us, const tcp_segment& segment);
   // The end of the capture: what is held is delivered, frames cut short are reported.
   void finish();
@@ -75,6 +78,11 @@ class kafka_capture {
   std::map<std::pair<endpoint, endpoint>, std::unique_ptr<connection>> connections_;
   std::uint64_t next_id_ = 1;
   capture_counts counts_;
+  // Reused from frame to frame, so that a large body is not written to fresh memory each time:
+  // the request or response line being written, and decoded bodies that are not printed
+  // (--api, boundary checks).
+  std::string line_;
+  std::string scratch_;
 };
 
 // "2026-12-05T08:01:25.123456Z"

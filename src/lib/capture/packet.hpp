@@ -50,13 +50,34 @@ struct tcp_segment {
   std::uint32_t acknowledgment = 0;  // meaningful with tcp_flag::ack
   std::uint8_t flags = 0;
   std::span<const std::uint8_t> payload;  // views the packet
+  // Payload bytes on the wire after `payload` that the capture cut off (its snap length).
+  std::uint32_t missing = 0;
+};
+
+// One piece of a fragmented IP datagram: IPv4 with more fragments or an offset, IPv6 with a
+// fragment header. Put together by ip_defragmenter.
+struct ip_fragment {
+  endpoint source;  // addresses only: the ports are in the first fragment's payload
+  endpoint destination;
+  std::uint32_t id = 0;
+  std::uint8_t protocol = 0;  // of the datagram (IPv6: the fragment header's next header)
+  std::uint32_t offset = 0;   // of this piece in the datagram's payload, in bytes
+  bool more = false;          // more fragments follow
+  std::span<const std::uint8_t> payload;  // views the packet
+  bool cut = false;  // the snap length cut the piece: the datagram cannot be put together
 };
 
 // The TCP segment inside one captured packet, or nullopt when the packet carries no TCP (ARP,
 // UDP, an IP fragment, a truncated header): such packets are skipped, never trusted. A payload
-// cut short by the capture's snap length is reported through `truncated`, since its missing
-// bytes are a gap in the stream.
+// cut short by the capture's snap length is reported through `truncated`, and its length on
+// the wire through the segment's `missing`, since those bytes are a gap in the stream. An IP
+// fragment is given to `fragment` when asked for (and nullopt returned).
 std::optional<tcp_segment> parse_packet(int link_type, std::span<const std::uint8_t> packet,
-                                        bool* truncated = nullptr);
+                                        bool* truncated = nullptr,
+                                        std::optional<ip_fragment>* fragment = nullptr);
+
+// The TCP segment in the payload of a datagram put together from fragments.
+std::optional<tcp_segment> parse_tcp_payload(std::span<const std::uint8_t> payload, endpoint source,
+                                             endpoint destination);
 
 }  // namespace kpipe::capture

@@ -10,44 +10,55 @@ std::int64_t tcp_reassembler::offset_of(std::uint32_t sequence) const {
   return static_cast<std::int64_t>(next_) + delta;
 }
 
-void tcp_reassembler::add(std::uint32_t sequence, bool syn, std::span<const std::uint8_t> payload) {
+void tcp_reassembler::add(std::uint32_t sequence, bool syn, std::span<const std::uint8_t> payload,
+                          std::uint32_t missing) {
+  std::uint64_t length = payload.size() + std::uint64_t{missing};
   if (!started_) {
     if (syn) {
       started_ = true;
       initial_ = sequence + 1;
       return;  // a SYN carries no data kpipe decodes (TCP Fast Open aside)
     }
-    if (payload.empty()) return;  // a bare ACK says nothing about where the data starts
+    if (length == 0) return;  // a bare ACK says nothing about where the data starts
     started_ = true;
     initial_ = sequence;
   } else if (syn) {
     return;  // a retransmitted SYN
   }
-  if (payload.empty()) return;
+  if (length == 0) return;
   // Negative: before the stream start (a capture that began mid-connection, then a segment
   // from before its first one arrived late).
   std::int64_t signed_offset = offset_of(sequence);
-  std::int64_t signed_end = signed_offset + static_cast<std::int64_t>(payload.size());
+  std::int64_t signed_end = signed_offset + static_cast<std::int64_t>(length);
   if (signed_end <= static_cast<std::int64_t>(next_)) return;  // a retransmission
   auto offset = static_cast<std::uint64_t>(std::max<std::int64_t>(signed_offset, 0));
-  auto end = static_cast<std::uint64_t>(signed_end);
-  if (signed_offset < static_cast<std::int64_t>(next_)) {  // overlaps delivered bytes: keep the
-                                                           // new tail only
-    payload =
-        payload.subspan(static_cast<std::size_t>(static_cast<std::int64_t>(next_) - signed_offset));
+  if (signed_offset < static_cast<std::int64_t>(next_)) {
+    // Overlaps delivered bytes: keep the new tail only (which may be snapped bytes alone).
+    auto cut = static_cast<std::uint64_t>(static_cast<std::int64_t>(next_) - signed_offset);
+    if (cut <= payload.size()) {
+      payload = payload.subspan(static_cast<std::size_t>(cut));
+    } else {
+      missing -= static_cast<std::uint32_t>(cut - payload.size());
+      payload = {};
+    }
     offset = next_;
   }
   if (offset == next_) {
-    out_.data(payload);
-    next_ = end;
+    if (!payload.empty()) out_.data(payload);
+    next_ += payload.size();
+    if (missing > 0) lose(missing);
     deliver_held();
     return;
   }
   // Ahead of a hole: held. A segment that starts where a held one starts keeps the longer.
   auto [it, inserted] = held_.try_emplace(offset);
-  if (inserted || it->second.size() < payload.size()) {
-    buffered_ -= it->second.size();
-    it->second.assign(payload.begin(), payload.end());
+  held_segment& held = it->second;
+  std::uint64_t held_length = held.bytes.size() + held.lost_after;
+  if (inserted || held_length < length ||
+      (held_length == length && held.bytes.size() < payload.size())) {
+    buffered_ -= held.bytes.size();
+    held.bytes.assign(payload.begin(), payload.end());
+    held.lost_after = missing;
     buffered_ += payload.size();
   }
   while (buffered_ > max_buffered_ && !held_.empty()) {
@@ -56,16 +67,27 @@ void tcp_reassembler::add(std::uint32_t sequence, bool syn, std::span<const std:
   }
 }
 
+void tcp_reassembler::lose(std::uint64_t length) {
+  std::uint64_t end = next_ + length;
+  // Bytes held from another copy of the segment (one captured whole) are better than a gap.
+  if (!held_.empty()) end = std::min(end, std::max(held_.begin()->first, next_));
+  if (end <= next_) return;
+  out_.gap(end - next_);
+  next_ = end;
+}
+
 void tcp_reassembler::deliver_held() {
   while (!held_.empty() && held_.begin()->first <= next_) {
     auto node = held_.extract(held_.begin());
-    buffered_ -= node.mapped().size();
-    std::uint64_t end = node.key() + node.mapped().size();
-    if (end <= next_) continue;  // wholly covered by what was delivered
-    std::span<const std::uint8_t> rest(node.mapped());
-    rest = rest.subspan(static_cast<std::size_t>(next_ - node.key()));
-    out_.data(rest);
-    next_ = end;
+    held_segment& held = node.mapped();
+    buffered_ -= held.bytes.size();
+    std::uint64_t data_end = node.key() + held.bytes.size();
+    if (data_end > next_) {
+      std::span<const std::uint8_t> rest(held.bytes);
+      out_.data(rest.subspan(static_cast<std::size_t>(next_ - node.key())));
+      next_ = data_end;
+    }
+    if (data_end + held.lost_after > next_) lose(data_end + held.lost_after - next_);
   }
 }
 

@@ -27,7 +27,10 @@ class tcp_reassembler {
 
   // One segment as captured. The first segment fixes the start of the stream: a SYN's sequence
   // number + 1, else its own sequence number (a capture that began mid-connection).
-  void add(std::uint32_t sequence, bool syn, std::span<const std::uint8_t> payload);
+  // missing: bytes of the segment after `payload` that the capture did not keep (cut at its
+  // snap length): a gap, reported as soon as the bytes before it are delivered.
+  void add(std::uint32_t sequence, bool syn, std::span<const std::uint8_t> payload,
+           std::uint32_t missing = 0);
 
   // The peer acknowledged everything before `acknowledgment`: a hole below it was received by
   // the peer, so the capture dropped it and it will never be seen. Given up at once (as a
@@ -47,13 +50,20 @@ class tcp_reassembler {
   std::int64_t offset_of(std::uint32_t sequence) const;
   void deliver_held();
   void skip_to_first_held();
+  // Bytes [next_, next_ + length) are known lost: a gap, up to where held bytes begin.
+  void lose(std::uint64_t length);
+
+  struct held_segment {
+    std::vector<std::uint8_t> bytes;
+    std::uint64_t lost_after = 0;  // known lost (snapped) bytes after them
+  };
 
   sink out_;
   std::size_t max_buffered_;
   bool started_ = false;
-  std::uint32_t initial_ = 0;  // the sequence number of stream offset 0
-  std::uint64_t next_ = 0;     // the next offset to deliver
-  std::map<std::uint64_t, std::vector<std::uint8_t>> held_;  // out-of-order bytes by offset
+  std::uint32_t initial_ = 0;                   // the sequence number of stream offset 0
+  std::uint64_t next_ = 0;                      // the next offset to deliver
+  std::map<std::uint64_t, held_segment> held_;  // out-of-order bytes by offset
   std::size_t buffered_ = 0;
 };
 

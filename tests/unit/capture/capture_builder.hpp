@@ -3,6 +3,7 @@
 // written here, so that a test says exactly what kpipe decode --pcap is given.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -106,6 +107,48 @@ inline bytes ipv6_tcp(std::uint16_t sport, std::uint16_t dport, std::uint32_t se
   return p;
 }
 
+// An IPv4 packet (20-byte header) cut into fragments of `piece` payload bytes (a multiple of
+// 8), as a router with a small MTU does.
+inline std::vector<bytes> ipv4_fragments(const bytes& packet, std::size_t piece, std::uint16_t id) {
+  std::vector<bytes> out;
+  std::size_t payload = packet.size() - 20;
+  for (std::size_t at = 0; at < payload; at += piece) {
+    std::size_t n = std::min(piece, payload - at);
+    bytes f(20 + n);
+    std::copy(packet.begin(), packet.begin() + 20, f.begin());
+    std::copy(packet.begin() + static_cast<std::ptrdiff_t>(20 + at),
+              packet.begin() + static_cast<std::ptrdiff_t>(20 + at + n), f.begin() + 20);
+    put16(f, 2, static_cast<std::uint16_t>(f.size()));
+    put16(f, 4, id);
+    bool more = at + n < payload;
+    put16(f, 6, static_cast<std::uint16_t>((more ? 0x2000 : 0) | (at / 8)));
+    out.push_back(f);
+  }
+  return out;
+}
+
+// The same for an IPv6 packet (40-byte header, no extension headers): each fragment carries a
+// fragment header.
+inline std::vector<bytes> ipv6_fragments(const bytes& packet, std::size_t piece, std::uint32_t id) {
+  std::vector<bytes> out;
+  std::size_t payload = packet.size() - 40;
+  for (std::size_t at = 0; at < payload; at += piece) {
+    std::size_t n = std::min(piece, payload - at);
+    bytes f(48 + n);
+    std::copy(packet.begin(), packet.begin() + 40, f.begin());
+    put16(f, 4, static_cast<std::uint16_t>(8 + n));
+    f[6] = 44;
+    f[40] = packet[6];
+    bool more = at + n < payload;
+    put16(f, 42, static_cast<std::uint16_t>(at | (more ? 1 : 0)));
+    put32(f, 44, id);
+    std::copy(packet.begin() + static_cast<std::ptrdiff_t>(40 + at),
+              packet.begin() + static_cast<std::ptrdiff_t>(40 + at + n), f.begin() + 48);
+    out.push_back(f);
+  }
+  return out;
+}
+
 inline bytes ethernet(const bytes& ip, std::uint16_t type = 0x0800) {
   // Sized once and copied into: g++ 12 at -O3 warns falsely on insert() into a small vector.
   bytes p(14 + ip.size());
@@ -126,14 +169,16 @@ class pcap_writer {
     put32le(header, 20, link_type);
     data_ = header;
   }
-  void packet(std::int64_t time_us, const bytes& packet) {
+  // snap: keep only the first bytes of the packet, as a capture with that snap length does.
+  void packet(std::int64_t time_us, const bytes& packet, std::size_t snap = SIZE_MAX) {
+    std::size_t kept = std::min(snap, packet.size());
     bytes record(16);
     put32le(record, 0, static_cast<std::uint32_t>(time_us / 1'000'000));
     put32le(record, 4, static_cast<std::uint32_t>(time_us % 1'000'000));
-    put32le(record, 8, static_cast<std::uint32_t>(packet.size()));
+    put32le(record, 8, static_cast<std::uint32_t>(kept));
     put32le(record, 12, static_cast<std::uint32_t>(packet.size()));
     data_.insert(data_.end(), record.begin(), record.end());
-    data_.insert(data_.end(), packet.begin(), packet.end());
+    data_.insert(data_.end(), packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(kept));
   }
   const bytes& data() const { return data_; }
 

@@ -94,6 +94,18 @@ TEST(CapturePacket, SnappedPayloadIsFlagged) {
   ASSERT_TRUE(s);
   EXPECT_TRUE(truncated);
   EXPECT_EQ(s->payload.size(), 3u);
+  EXPECT_EQ(s->missing, 2u);  // a gap of 2 bytes after the payload
+  bytes v6 = testing::ipv6_tcp(40000, 9092, 777, tcp_flag::ack, payload);
+  v6.resize(v6.size() - 4);
+  truncated = false;
+  s = parse_packet(link::ipv6, v6, &truncated);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(truncated);
+  EXPECT_EQ(s->payload.size(), payload.size() - 4);
+  EXPECT_EQ(s->missing, 4u);
+  s = parse_packet(link::raw, whole);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->missing, 0u);
 }
 
 TEST(CapturePacket, EveryCutOfEveryLinkTypeStaysInBounds) {

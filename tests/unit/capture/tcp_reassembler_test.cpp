@@ -85,6 +85,34 @@ TEST(TcpReassembler, MidConnectionStartsAtTheFirstData) {
   EXPECT_EQ(r.text, "xyz!");
 }
 
+TEST(TcpReassembler, SnappedBytesAreAGapAtOnce) {
+  recorder r;
+  tcp_reassembler t(r.sink());
+  t.add(0, true, {});
+  t.add(1, false, as_bytes("ab"), 3);  // "abcde" on the wire, "cde" cut by the snap length
+  EXPECT_EQ(r.text, "ab###");          // at once, not at the next acknowledgment or flush
+  t.add(9, false, as_bytes("ij"), 2);  // ahead of a hole ("fgh"): held with its cut tail
+  EXPECT_EQ(r.text, "ab###");
+  t.add(6, false, as_bytes("fgh"));
+  EXPECT_EQ(r.text, "ab###fghij##");
+  t.add(1, false, as_bytes("abcde"));  // a whole copy of delivered bytes: too late
+  t.add(13, false, {}, 4);             // every payload byte cut
+  EXPECT_EQ(r.text, "ab###fghij######");
+  EXPECT_EQ(t.position(), 16u);
+  EXPECT_EQ(t.buffered(), 0u);
+  // The same segment held cut, then captured whole: the whole one wins; and the other way.
+  for (bool whole_first : {false, true}) {
+    recorder r2;
+    tcp_reassembler t2(r2.sink());
+    t2.add(0, true, {});
+    if (!whole_first) t2.add(4, false, as_bytes("d"), 2);
+    t2.add(4, false, as_bytes("def"));
+    if (whole_first) t2.add(4, false, as_bytes("d"), 2);
+    t2.add(1, false, as_bytes("abc"));
+    EXPECT_EQ(r2.text, "abcdef") << whole_first;
+  }
+}
+
 TEST(TcpReassembler, RandomShufflesAndDropsAtEveryCut) {
   std::string text;
   for (int i = 0; i < 300; ++i) text += static_cast<char>('a' + i % 26);

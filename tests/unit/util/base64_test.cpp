@@ -71,6 +71,30 @@ TEST(Base64, EncodeUrlSafeWithoutPadding) {
   }
 }
 
+TEST(Base64, EncodeEveryTailLength) {
+  // The 3-byte groups and each tail, against the RFC 4648 test vectors extended.
+  const std::string input = "foobarfoobar";
+  const char* expected[] = {"",
+                            "Zg==",
+                            "Zm8=",
+                            "Zm9v",
+                            "Zm9vYg==",
+                            "Zm9vYmE=",
+                            "Zm9vYmFy",
+                            "Zm9vYmFyZg==",
+                            "Zm9vYmFyZm8=",
+                            "Zm9vYmFyZm9v",
+                            "Zm9vYmFyZm9vYg==",
+                            "Zm9vYmFyZm9vYmE="};
+  for (std::size_t n = 0; n < 12; ++n) {
+    auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(input.data()), n);
+    EXPECT_EQ(base64(bytes), expected[n]) << n;
+    std::string url = expected[n];
+    while (!url.empty() && url.back() == '=') url.pop_back();
+    EXPECT_EQ(base64(bytes, true), url) << n;
+  }
+}
+
 TEST(Base64, AppendKeepsExistingText) {
   std::string out = "id=";
   append_base64(out, bytes_of("foob"));

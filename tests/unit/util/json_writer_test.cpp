@@ -460,6 +460,40 @@ TEST(JsonWriter, PrettyOtherIndentAndTopLevelArray) {
             "{}");
 }
 
+// ---- long strings: the word-at-a-time scan must find every character to escape ----------------
+
+TEST(JsonString, LongStringsEscapeAtEveryPosition) {
+  // One character to escape at each position of strings longer than the 16- and 8-byte steps,
+  // among bytes that need none (including UTF-8 bytes at and above 0x80).
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'a');
+      text[7] = '\x80';
+      text[30] = '\x7f';
+      text[at] = special;
+      std::string expected = "\"";
+      for (char c : text) {
+        if (c == '"')
+          expected += "\\\"";
+        else if (c == '\\')
+          expected += "\\\\";
+        else if (c == '\n')
+          expected += "\\n";
+        else if (c == '\x01')
+          expected += "\\u0001";
+        else if (c == '\x1f')
+          expected += "\\u001f";
+        else
+          expected += c;
+      }
+      expected += '"';
+      std::string out;
+      append_json_string(out, text);
+      EXPECT_EQ(out, expected) << "at " << at;
+    }
+  }
+}
+
 // ---- validity ----------------------------------------------------------------------------------
 
 TEST(JsonWriter, CompactOutputIsValidJson) {
