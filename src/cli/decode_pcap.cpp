@@ -49,17 +49,10 @@ void write_batches(util::json_writer& j, const std::optional<protocol::byte_buff
   j.key("batches");
   j.begin_array();
   if (records && !records->empty()) {
-    std::string rendered;
     // One line per batch (never indented here, so that each line is one whole document); the
-    // lines become the array's elements.
-    auto errors = decode_record_sets(*records, false, rendered);
-    std::size_t at = 0;
-    while (at < rendered.size()) {
-      std::size_t end = rendered.find('\n', at);
-      if (end == std::string::npos) end = rendered.size();
-      if (end > at) j.raw(std::string_view(rendered).substr(at, end - at));
-      at = end + 1;
-    }
+    // lines become the array's elements, rendered in place.
+    std::vector<std::string> errors;
+    j.raw_lines([&](std::string& out) { errors = decode_record_sets(*records, false, out); });
     for (const auto& e : errors) {
       j.begin_object();
       j.key("error");

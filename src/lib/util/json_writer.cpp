@@ -173,6 +173,23 @@ void json_writer::value(bool v) {
   out_ += v ? "true" : "false";
 }
 
+// After raw_lines rendered into the output from `from`: the lines' ends become the commas
+// between elements (a one-line document holds no raw newline), or, when nothing was rendered,
+// the comma written for it goes again.
+void json_writer::place_lines(std::size_t comma_at, std::size_t from) {
+  if (out_.size() == from) {
+    out_.resize(comma_at);
+    return;
+  }
+  if (out_.back() == '\n') out_.pop_back();
+  char* p = out_.data() + from;
+  char* end = out_.data() + out_.size();
+  while ((p = static_cast<char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
+    *p++ = ',';
+  }
+  first_.back() = false;
+}
+
 void json_writer::raw(std::string_view json) {
   before_value();
   out_.append(json);

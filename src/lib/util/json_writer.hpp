@@ -40,10 +40,16 @@ class json_writer {
   void null();
   // A value already rendered as JSON (by a json_writer with the right base_depth).
   void raw(std::string_view json);
+  // Elements of the open array rendered by `render(std::string&)` as one-line documents, each
+  // ending in '\n'. In a one-line writer they are rendered straight into the output (a multi-MiB
+  // set of record batches is never copied); otherwise rendered aside and placed like raw().
+  template <typename Render>
+  void raw_lines(Render&& render);
 
  private:
   void before_value();
   void newline();
+  void place_lines(std::size_t comma_at, std::size_t from);
 
   std::string& out_;
   int indent_;
@@ -51,6 +57,27 @@ class json_writer {
   std::vector<bool> first_;  // per open container: nothing written in it yet
   bool after_key_ = false;
 };
+
+template <typename Render>
+void json_writer::raw_lines(Render&& render) {
+  if (indent_ != 0 || first_.empty()) {
+    std::string aside;
+    render(aside);
+    std::size_t at = 0;
+    while (at < aside.size()) {
+      std::size_t end = aside.find('\n', at);
+      if (end == std::string::npos) end = aside.size();
+      if (end > at) raw(std::string_view(aside).substr(at, end - at));
+      at = end + 1;
+    }
+    return;
+  }
+  std::size_t comma_at = out_.size();
+  if (!first_.back()) out_ += ',';
+  std::size_t from = out_.size();
+  render(out_);
+  place_lines(comma_at, from);
+}
 
 // Appends s to out as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view s);

@@ -494,6 +494,37 @@ TEST(JsonString, LongStringsEscapeAtEveryPosition) {
   }
 }
 
+// ---- raw_lines: documents rendered straight into the output ------------------------------------
+
+std::string with_lines(int indent, std::string_view lines, bool then_more) {
+  std::string out;
+  json_writer j(out, indent);
+  j.begin_array();
+  j.value(std::int64_t{1});
+  j.raw_lines([&](std::string& o) { o.append(lines); });
+  if (then_more) j.value(std::int64_t{2});
+  j.end_array();
+  return out;
+}
+
+TEST(JsonWriter, RawLinesBecomeArrayElements) {
+  EXPECT_EQ(with_lines(0, "{\"a\":1}\n{\"b\":\"x\"}\n", true), "[1,{\"a\":1},{\"b\":\"x\"},2]");
+  // Nothing rendered: no element, no stray comma, before or after.
+  EXPECT_EQ(with_lines(0, "", true), "[1,2]");
+  EXPECT_EQ(with_lines(0, "", false), "[1]");
+  // First in its array, and a last line without its newline.
+  std::string out;
+  json_writer j(out);
+  j.begin_array();
+  j.raw_lines([](std::string& o) { o += "[]\n{}"; });
+  j.value(true);
+  j.end_array();
+  EXPECT_EQ(out, "[[],{},true]");
+  // Indented: the same elements, each placed on its own line.
+  EXPECT_EQ(nlohmann::json::parse(with_lines(2, "{\"a\":1}\n{\"b\":2}\n", true)),
+            nlohmann::json::parse("[1,{\"a\":1},{\"b\":2},2]"));
+}
+
 // ---- validity ----------------------------------------------------------------------------------
 
 TEST(JsonWriter, CompactOutputIsValidJson) {
