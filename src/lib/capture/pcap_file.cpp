@@ -8,6 +8,11 @@ struct pcap_file::handle {
   pcap_t* pcap = nullptr;
   std::string name;
   bool nanoseconds = false;
+  // pcap (not pcapng): each record is a 16-byte header and its captured bytes after the 24-byte
+  // file header, so where the next record starts is known without asking the stream.
+  bool classic = false;
+  std::uint64_t next_record = 24;
+  std::uint64_t packets = 0;
   ~handle() {
     if (pcap) pcap_close(pcap);
   }
@@ -28,6 +33,7 @@ result<pcap_file> pcap_file::open(const std::string& path) {
   auto h = std::make_unique<handle>();
   h->pcap = p;
   h->name = name;
+  h->classic = pcap_major_version(p) == 2;
   return pcap_file(std::move(h));
 }
 
@@ -41,6 +47,7 @@ result<pcap_file> pcap_file::open_stream(std::FILE* stream, const std::string& n
   auto h = std::make_unique<handle>();
   h->pcap = p;
   h->name = name;
+  h->classic = pcap_major_version(p) == 2;
   return pcap_file(std::move(h));
 }
 
@@ -60,9 +67,21 @@ bool pcap_file::next(captured_packet& packet) {
     packet.time_us = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000 + header->ts.tv_usec;
     packet.bytes = {data, header->caplen};
     packet.original_length = header->len;
+    handle_->next_record += 16 + std::uint64_t{header->caplen};
+    ++handle_->packets;
     return true;
   }
-  if (rc == PCAP_ERROR) error_text_ = handle_->name + ": " + pcap_geterr(handle_->pcap);
+  if (rc == PCAP_ERROR) {
+    std::string where;
+    long stopped = std::ftell(::pcap_file(handle_->pcap));
+    if (handle_->classic) {
+      where = "byte offset " + std::to_string(handle_->next_record) + ": ";
+    } else if (stopped >= 0) {
+      where = "byte offset " + std::to_string(stopped) + " (where reading stopped): ";
+    }
+    error_text_ = handle_->name + ": " + where + "after packet " +
+                  std::to_string(handle_->packets) + ": " + pcap_geterr(handle_->pcap);
+  }
   return false;
 }
 

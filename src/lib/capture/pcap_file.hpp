@@ -34,7 +34,9 @@ class pcap_file {
   static std::string link_type_name(int link_type);
 
   // The next packet: true with a packet, false at the end; a read error (a file cut short in a
-  // record) ends the reading too and is kept in error().
+  // record, an impossible length) ends the reading too and is kept in error(), naming the byte
+  // offset: where the bad record starts in a pcap file, where reading stopped in a pcapng one
+  // (its blocks' sizes are not known here); none on a pipe.
   bool next(captured_packet& packet);
   const std::string& error() const { return error_text_; }
 

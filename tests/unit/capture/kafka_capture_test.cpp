@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -359,12 +361,26 @@ TEST(KafkaCapture, ThroughAPcapFile) {
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0]["time"], "2023-11-14T22:13:20.002000Z");
   EXPECT_EQ(lines[3]["latency_us"], 2000);
+  // Where each record starts (a 16-byte header and the packet), so that a cut can name it.
+  std::vector<std::size_t> starts{24};
+  for (const auto& s : c.segments) starts.push_back(starts.back() + 16 + c.packet(s).size());
   std::mt19937 random(7);
   for (int i = 0; i < 20; ++i) {
     auto cut = pcap.data();
     cut.resize(24 + random() % (cut.size() - 24));
     auto [some, why] = decode(cut);
     EXPECT_LE(some.size(), 4u);
+    // A cut inside a record: the error names the byte offset where that record starts.
+    auto next = std::upper_bound(starts.begin(), starts.end(), cut.size());
+    std::size_t record = *(next - 1);
+    if (record == cut.size()) {
+      EXPECT_EQ(why, "") << "cut at a record boundary, " << cut.size();
+    } else {
+      EXPECT_NE(why.find("memory: byte offset " + std::to_string(record) + ": after packet " +
+                         std::to_string(next - starts.begin() - 1) + ": "),
+                std::string::npos)
+          << why;
+    }
   }
   bytes not_pcap(100, 'x');
   EXPECT_NE(decode(not_pcap).second, "");
