@@ -160,7 +160,7 @@ void render_group_json(util::json_writer& j, const group_report& report, std::in
   j.value(d.type);
   j.key("protocol_type");
   j.value(d.protocol_type);
-  j.key(d.type == "classic" ? "protocol" : "assignor");
+  j.key(d.type == "classic" ? util::json_key("protocol") : util::json_key("assignor"));
   j.value(d.protocol);
   if (d.group_epoch) {
     j.key("group_epoch");

@@ -21,37 +21,58 @@ bool word_needs_escape(std::uint64_t x) {
   return (below(x, 0x20) | below(x ^ (ones * '"'), 1) | below(x ^ (ones * '\\'), 1)) != 0;
 }
 
+// Whether a byte must be escaped in a JSON string: a control character, '"' or '\\'.
+constexpr bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The length of the leading part of s that needs no escaping: all of it for nearly every key
+// and value kpipe writes.
+std::size_t plain_prefix(std::string_view s) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // Sixteen at a time where the instruction set has it (every x86-64 does).
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+    __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    if (_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0) break;
+  }
+#endif
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word_needs_escape(word)) break;
+  }
+  while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  std::size_t i = plain_prefix(s);
+  if (i == s.size()) {
+    // The common case: one copy between the quotes.
+    std::size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    *p = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out += '"';
-  std::size_t run = 0;  // start of the pending run of characters that need no escaping
-  for (std::size_t i = 0; i < s.size(); ++i) {
-#ifdef __SSE2__
-    // Sixteen at a time where the instruction set has it (every x86-64 does).
-    while (i + 16 <= s.size()) {
-      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-      __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
-      __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-      if (_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0) break;
-      i += 16;
-    }
-    if (i >= s.size()) break;
-#endif
-    if (i + 8 <= s.size()) {
-      std::uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if (!word_needs_escape(word)) {
-        i += 7;
-        continue;
-      }
-    }
+  out.append(s.data(), i);
+  std::size_t run = i;  // start of the pending run of characters that need no escaping
+  while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!needs_escape(c)) {
+      i += plain_prefix(s.substr(i));
+      continue;
+    }
     out.append(s.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -92,26 +113,14 @@ void json_writer::newline() {
       ' ');
 }
 
-void json_writer::before_value() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!first_.empty()) {
-    if (!first_.back()) out_ += ',';
-    first_.back() = false;
-    newline();
-  }
-}
-
 void json_writer::begin_object() {
   before_value();
   out_ += '{';
-  first_.push_back(true);
+  first_.push_back(1);
 }
 
 void json_writer::end_object() {
-  bool empty = first_.back();
+  bool empty = first_.back() != 0;
   first_.pop_back();
   if (!empty) newline();
   out_ += '}';
@@ -120,17 +129,31 @@ void json_writer::end_object() {
 void json_writer::begin_array() {
   before_value();
   out_ += '[';
-  first_.push_back(true);
+  first_.push_back(1);
 }
 
 void json_writer::end_array() {
-  bool empty = first_.back();
+  bool empty = first_.back() != 0;
   first_.pop_back();
   if (!empty) newline();
   out_ += ']';
 }
 
-void json_writer::key(std::string_view name) {
+void json_writer::plain_key(std::string_view name) {
+  before_value();
+  std::size_t at = out_.size();
+  std::size_t size = name.size() + (indent_ != 0 ? 4 : 3);
+  out_.resize(at + size);
+  char* p = out_.data() + at;
+  p[0] = '"';
+  std::memcpy(p + 1, name.data(), name.size());
+  p[name.size() + 1] = '"';
+  p[name.size() + 2] = ':';
+  if (indent_ != 0) p[name.size() + 3] = ' ';
+  after_key_ = true;
+}
+
+void json_writer::escaped_key(std::string_view name) {
   before_value();
   append_json_string(out_, name);
   out_ += indent_ ? ": " : ":";
@@ -187,7 +210,7 @@ void json_writer::place_lines(std::size_t comma_at, std::size_t from) {
   while ((p = static_cast<char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
     *p++ = ',';
   }
-  first_.back() = false;
+  first_.back() = 0;
 }
 
 void json_writer::raw(std::string_view json) {

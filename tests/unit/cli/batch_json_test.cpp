@@ -123,6 +123,20 @@ TEST(BatchJson, Utf8Validation) {
   EXPECT_FALSE(is_valid_utf8(view("\xf0\x9f\x98\x28 ok")));  // bad last continuation
 }
 
+// ASCII is checked eight bytes at a time: a multi-byte character, a bad byte or a character cut
+// short by the end is found at every position of a longer text.
+TEST(BatchJson, Utf8CheckedAtEveryPositionOfALongText) {
+  for (std::size_t at = 0; at <= 40; ++at) {
+    std::string text(40, 'a');
+    std::string good = text.substr(0, at) + "\xe2\x82\xac" + text.substr(at);
+    std::string bad = text.substr(0, at) + "\xff" + text.substr(at);
+    std::string cut = text.substr(0, at) + "\xe2\x82";
+    EXPECT_TRUE(is_valid_utf8(view(good))) << at;
+    EXPECT_FALSE(is_valid_utf8(view(bad))) << at;
+    EXPECT_FALSE(is_valid_utf8(view(cut))) << at;
+  }
+}
+
 TEST(BatchJson, BytesFollowTheEnvelope) {
   EXPECT_EQ(json_bytes(std::nullopt), "null");
   EXPECT_EQ(json_bytes(view("")), R"("")");

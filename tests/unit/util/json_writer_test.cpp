@@ -237,6 +237,33 @@ TEST(JsonWriter, AppendsToExistingText) {
   EXPECT_EQ(out, "prefix [1]");
 }
 
+TEST(JsonWriter, KeysFromLiteralsAndFromStrings) {
+  std::string out;
+  json_writer j(out);
+  j.begin_object();
+  j.key("plain");  // a literal known plain when compiled: written as it is
+  j.value(std::int32_t{1});
+  j.key("tab\there \"q\"");  // a literal that needs escaping is still escaped
+  j.value(std::int32_t{2});
+  std::string runtime = "back\\slash";
+  j.key(runtime);
+  j.value(std::int32_t{3});
+  j.key(std::string_view("view"));
+  j.value(std::int32_t{4});
+  j.end_object();
+  EXPECT_EQ(out, R"({"plain":1,"tab\there \"q\"":2,"back\\slash":3,"view":4})");
+
+  std::string pretty;
+  json_writer p(pretty, 2);
+  p.begin_object();
+  p.key("a");
+  p.value(true);
+  p.key(std::string("b\n"));
+  p.null();
+  p.end_object();
+  EXPECT_EQ(pretty, "{\n  \"a\": true,\n  \"b\\n\": null\n}");
+}
+
 // ---- strings -----------------------------------------------------------------------------------
 
 TEST(JsonString, Escapes) {
