@@ -242,7 +242,8 @@ kcat_offsets() {
 
 @test "a range by time without -e ends by itself once every partition reached its stop" {
   # No -e: the stops (offsets 6 and 3, found by time) end partitions 0 and 1; -p leaves out
-  # partition 2, whose range would be empty. Bounded by timeout: see h12_bugs.md.
+  # partition 2, whose range would be empty. Bounded by timeout, so that a regression (waiting
+  # forever on a partition that has nothing left to read) fails instead of hanging the suite.
   run --separate-stderr timeout -k 2 10 "$KPIPE_BIN" consume -b "$KPIPE_TEST_TIME_BROKERS" -t ts \
     -p 0,1 -o "@$(t 2000):@$(t 6000)" -f '%p %o\n'
   echo "exit $status; stderr: $stderr"

@@ -58,7 +58,9 @@ void commit_tracker::raise_to_written(const std::string& topic,
                                       const std::vector<std::int32_t>& partitions,
                                       std::map<std::int32_t, committed_offset>& committed) const {
   for (auto p : partitions) {
-    if (auto w = find_offset(written_, topic, p)) {
+    auto w = find_offset(written_, topic, p);
+    if (!w) w = find_offset(written_before_, topic, p);
+    if (w) {
       auto& c = committed[p];
       c.offset = std::max(c.offset, *w);
     }
@@ -68,12 +70,45 @@ void commit_tracker::raise_to_written(const std::string& topic,
 void commit_tracker::reassign(const std::vector<fetch_position>& positions) {
   offsets_by_topic kept_written;
   offsets_by_topic kept_committed;
+  auto forget_before = [&](const std::string& topic, std::int32_t partition) {
+    if (auto t = written_before_.find(topic); t != written_before_.end())
+      t->second.erase(partition);
+    if (auto t = committed_before_.find(topic); t != committed_before_.end()) {
+      t->second.erase(partition);
+    }
+  };
   for (const auto& pos : positions) {
-    if (auto w = find_offset(written_, pos.topic, pos.partition)) {
+    auto w = find_offset(written_, pos.topic, pos.partition);
+    auto c = find_offset(committed_, pos.topic, pos.partition);
+    if (!w) {
+      // Given back: if it starts right after what was written of it before (raise_to_written),
+      // that is owed a commit, unless one went in; anywhere else, another member went on.
+      auto before = find_offset(written_before_, pos.topic, pos.partition);
+      if (before && *before == pos.offset) {
+        w = before;
+        c = find_offset(committed_before_, pos.topic, pos.partition);
+      }
+      forget_before(pos.topic, pos.partition);
+      if (w) {
+        kept_written[pos.topic][pos.partition] = *w;
+        if (c) kept_committed[pos.topic][pos.partition] = *c;
+        continue;
+      }
+    } else {
       kept_written[pos.topic][pos.partition] = *w;
     }
-    auto c = find_offset(committed_, pos.topic, pos.partition);
     kept_committed[pos.topic][pos.partition] = c ? *c : pos.offset;
+  }
+  for (const auto& [topic, written] : written_) {
+    for (const auto& [p, next] : written) {
+      if (find_offset(kept_written, topic, p)) continue;
+      written_before_[topic][p] = next;
+      if (auto c = find_offset(committed_, topic, p)) {
+        committed_before_[topic][p] = *c;
+      } else if (auto t = committed_before_.find(topic); t != committed_before_.end()) {
+        t->second.erase(p);
+      }
+    }
   }
   written_ = std::move(kept_written);
   committed_ = std::move(kept_committed);
@@ -82,6 +117,8 @@ void commit_tracker::reassign(const std::vector<fetch_position>& positions) {
 void commit_tracker::clear() {
   written_.clear();
   committed_.clear();
+  written_before_.clear();
+  committed_before_.clear();
 }
 
 }  // namespace kpipe::client

@@ -2,8 +2,10 @@
 // A consumer's commit-after-write bookkeeping, per partition: the offset after the last record
 // its caller wrote out (mark_written), and the offset last committed. Only what was written is
 // ever committed, so a consumer whose output breaks commits nothing it did not deliver; a
-// partition the group takes away is forgotten, and one it keeps goes on after what was written
-// even when the coordinator holds less (a commit refused during a rebalance). Pure: no I/O.
+// partition the group takes away is no longer committed, and one it keeps goes on after what was
+// written even when the coordinator holds less (a commit refused during a rebalance). What was
+// written of a partition taken away is remembered: if the group gives it back before anyone
+// committed further, it goes on after that output too. Pure: no I/O.
 
 #include <cstdint>
 #include <map>
@@ -32,19 +34,25 @@ class commit_tracker {
   // another member (or new to the group), whose committed offset is the previous owner's.
   bool takes_over(const group::topic_partitions& assignment) const;
   // The committed offsets read for `partitions` of `topic` at a rebalance, raised to what this
-  // consumer wrote of the partitions it keeps: they continue right after its output, whatever
-  // the coordinator has (a commit may have been refused), so nothing is printed twice.
+  // consumer wrote of them, of those it keeps and of those it owned before and gets back: they
+  // continue right after its output, whatever the coordinator has (a commit may have been
+  // refused, by one rebalance after another), so nothing is printed twice.
   void raise_to_written(const std::string& topic, const std::vector<std::int32_t>& partitions,
                         std::map<std::int32_t, committed_offset>& committed) const;
-  // The consumer reads `positions` from now on: partitions not among them are forgotten (the
-  // group gave them to others), and a new one counts as committed at its start, so that it is
-  // committed only once something of it was written.
+  // The consumer reads `positions` from now on: partitions not among them are no longer
+  // committed (the group gave them to others; what was written of them is kept aside for
+  // raise_to_written), and a new one counts as committed at its start, so that it is committed
+  // only once something of it was written. One given back that starts right after what this
+  // consumer wrote of it is committed there, unless it was committed there before.
   void reassign(const std::vector<fetch_position>& positions);
   void clear();
 
  private:
   offsets_by_topic written_;
   offsets_by_topic committed_;
+  // Of partitions taken away: the offset after what was written, and whether it was committed.
+  offsets_by_topic written_before_;
+  offsets_by_topic committed_before_;
 };
 
 }  // namespace kpipe::client

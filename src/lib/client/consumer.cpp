@@ -177,6 +177,9 @@ asio::awaitable<status> consumer::assign() {
   if (member_->late_commits_possible() && tracker_.takes_over(joined.value())) {
     co_await pause(late_commit_grace);
     if (stopping_) co_return success{};
+    // The group moved on meanwhile (another member joined or left): this assignment is stale,
+    // and reading it would print what its next owner prints too. next() joins again first.
+    if (member_->rebalance_needed()) co_return success{};
   }
   for (const auto& topic : topics_) {
     auto mine = joined->find(topic);
