@@ -15,6 +15,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "util/json_writer.hpp"
 #include "util/utf8.hpp"
 
 namespace kpipe::cli::json_text {
@@ -58,7 +59,7 @@ constexpr std::uint64_t every_byte(std::uint8_t b) { return 0x0101010101010101UL
 
 // Bytes that need attention inside a JSON string: '"', '\\', control characters, and everything
 // outside ASCII (checked as UTF-8).
-inline bool special_byte(byte c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
+inline bool special_byte(byte c) { return util::json_needs_escape(c) || c >= 0x80; }
 
 // The high bit of each byte of w that is special, exact up to the lowest special byte (the
 // "x - k borrows" tricks below can also flag bytes above it, never below). Zero when none is.

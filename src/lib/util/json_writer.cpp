@@ -21,9 +21,6 @@ bool word_needs_escape(std::uint64_t x) {
   return (below(x, 0x20) | below(x ^ (ones * '"'), 1) | below(x ^ (ones * '\\'), 1)) != 0;
 }
 
-// Whether a byte must be escaped in a JSON string: a control character, '"' or '\\'.
-constexpr bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-
 // The length of the leading part of s that needs no escaping: all of it for nearly every key
 // and value kpipe writes.
 std::size_t plain_prefix(std::string_view s) {
@@ -43,7 +40,7 @@ std::size_t plain_prefix(std::string_view s) {
     std::memcpy(&word, s.data() + i, 8);
     if (word_needs_escape(word)) break;
   }
-  while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && !json_needs_escape(static_cast<unsigned char>(s[i]))) ++i;
   return i;
 }
 
@@ -67,7 +64,7 @@ void append_json_string(std::string& out, std::string_view s) {
   std::size_t run = i;  // start of the pending run of characters that need no escaping
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c)) {
+    if (!json_needs_escape(c)) {
       i += plain_prefix(s.substr(i));
       continue;
     }

@@ -13,6 +13,10 @@
 
 namespace kpipe::util {
 
+// Whether a byte must be escaped in a JSON string (RFC 8259 section 7): a control character, '"'
+// or '\\'. Every other byte, UTF-8 included, is copied as it is.
+constexpr bool json_needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 // An object member's name. A string literal is checked when the program is compiled (consteval)
 // and written as it is, without the escaping scan: record output writes eight names per record,
 // and scanning them was a sixth of `decode --log-segment --records`. Any other string is
@@ -23,7 +27,7 @@ class json_key {
   consteval json_key(const char (&literal)[N])  // NOLINT: implicit, as a string literal is
       : text_(literal, N - 1), plain_(true) {
     for (char c : text_) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') plain_ = false;
+      if (json_needs_escape(static_cast<unsigned char>(c))) plain_ = false;
     }
   }
   json_key(std::string_view text) : text_(text), plain_(false) {}    // NOLINT: implicit
