@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exit_codes.hpp"
@@ -36,6 +38,12 @@ namespace {
 namespace fs = std::filesystem;
 using record::bytes_view;
 
+// How far ahead of the decoder mapped_file::prefault() maps pages, and in what steps: more than
+// release_every (the decoder may be that far past its last release), and little enough that the
+// resident set stays well under 64 MiB.
+constexpr std::size_t prefault_lead = std::size_t{32} << 20;
+constexpr std::size_t prefault_step = std::size_t{1} << 20;
+
 // A read-only mapping of a whole file. Segments are up to 1 GiB (segment.bytes) and may be
 // larger: mapping lets the batch readers view the bytes in place, and release() drops pages
 // already decoded from the process's resident set, so memory stays flat whatever the size.
@@ -45,6 +53,12 @@ class mapped_file {
   mapped_file(const mapped_file&) = delete;
   mapped_file& operator=(const mapped_file&) = delete;
   ~mapped_file() {
+    if (faulter_.joinable()) {
+      faulter_.request_stop();
+      progress_.store(stopped, std::memory_order_release);
+      progress_.notify_all();
+      faulter_.join();
+    }
     if (data_ != nullptr) ::munmap(data_, size_);
   }
 
@@ -76,6 +90,28 @@ class mapped_file {
 
   bytes_view bytes() const { return {data_, size_}; }
 
+  // Maps the pages in on a second thread, up to prefault_lead ahead of what was released. For a
+  // segment in the page cache, mapping its pages costs about as much as checking its CRCs
+  // (--summary): on another core the two overlap. Only worth a thread for a large file.
+  void prefault() {
+    if (size_ <= prefault_lead || faulter_.joinable()) return;
+    faulter_ = std::jthread([this](std::stop_token stop) {
+      std::size_t at = 0;
+      while (at < size_ && !stop.stop_requested()) {
+        std::size_t done = progress_.load(std::memory_order_acquire);
+        if (done == stopped) return;
+        at = std::max(at, done);  // behind the decoder: mapping what it released is no use
+        if (at >= done + prefault_lead) {
+          progress_.wait(done, std::memory_order_acquire);
+          continue;
+        }
+        std::size_t n = std::min(prefault_step, size_ - at);
+        populate(at, n);
+        at += n;
+      }
+    });
+  }
+
   // The pages wholly before `upto` are done with: unmapping them from the resident set (the
   // page cache keeps them) bounds RSS to what is being decoded.
   void release(std::size_t upto) {
@@ -84,12 +120,31 @@ class mapped_file {
     if (data_ == nullptr || end <= released_) return;
     ::madvise(data_ + released_, end - released_, MADV_DONTNEED);
     released_ = end;
+    if (faulter_.joinable()) {
+      progress_.store(end, std::memory_order_release);
+      progress_.notify_one();
+    }
   }
 
  private:
+  static constexpr std::size_t stopped = static_cast<std::size_t>(-1);
+
+  void populate(std::size_t at, std::size_t n) {
+#ifdef MADV_POPULATE_READ
+    if (::madvise(data_ + at, n, MADV_POPULATE_READ) == 0) return;
+#endif
+    // Older kernels (before 5.14): one read per page faults it in.
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    for (std::size_t i = 0; i < n; i += page) {
+      (void)*static_cast<volatile const std::uint8_t*>(data_ + at + i);
+    }
+  }
+
   std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t released_ = 0;
+  std::atomic<std::size_t> progress_{0};  // released_, for the faulter
+  std::jthread faulter_;
 };
 
 // Release decoded pages and hand output to stdout every this many bytes.
@@ -306,6 +361,7 @@ class segment_decoder {
       report(*e);
       return false;
     }
+    file.prefault();
     auto base = record::segment_base_offset_from_name(path).value_or(0);
     std::optional<record::index_verifier> verifier;
     if (options_.verify_index && !load_indexes(path, base, verifier)) ok_ = false;
@@ -444,6 +500,7 @@ class segment_decoder {
       report(*e);
       return false;
     }
+    file.prefault();
     auto base = record::segment_base_offset_from_name(path).value_or(0);
     bytes_view data = file.bytes();
     bool file_ok = true;
