@@ -54,7 +54,6 @@ class mapped_file {
   mapped_file& operator=(const mapped_file&) = delete;
   ~mapped_file() {
     if (faulter_.joinable()) {
-      faulter_.request_stop();
       progress_.store(stopped, std::memory_order_release);
       progress_.notify_all();
       faulter_.join();
@@ -95,12 +94,12 @@ class mapped_file {
   // (--summary): on another core the two overlap. Only worth a thread for a large file.
   void prefault() {
     if (size_ <= prefault_lead || faulter_.joinable()) return;
-    faulter_ = std::jthread([this](std::stop_token stop) {
+    faulter_ = std::thread([this] {
       std::size_t at = 0;
-      while (at < size_ && !stop.stop_requested()) {
+      while (at < size_) {
         std::size_t done = progress_.load(std::memory_order_acquire);
-        if (done == stopped) return;
-        at = std::max(at, done);  // behind the decoder: mapping what it released is no use
+        if (done == stopped) return;  // the mapping is going away
+        at = std::max(at, done);      // behind the decoder: mapping what it released is no use
         if (at >= done + prefault_lead) {
           progress_.wait(done, std::memory_order_acquire);
           continue;
@@ -143,8 +142,8 @@ class mapped_file {
   std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t released_ = 0;
-  std::atomic<std::size_t> progress_{0};  // released_, for the faulter
-  std::jthread faulter_;
+  std::atomic<std::size_t> progress_{0};  // released_ for the faulter, or `stopped`
+  std::thread faulter_;
 };
 
 // Release decoded pages and hand output to stdout every this many bytes.
@@ -500,7 +499,6 @@ class segment_decoder {
       report(*e);
       return false;
     }
-    file.prefault();
     auto base = record::segment_base_offset_from_name(path).value_or(0);
     bytes_view data = file.bytes();
     bool file_ok = true;

@@ -59,7 +59,11 @@ void commit_tracker::raise_to_written(const std::string& topic,
                                       std::map<std::int32_t, committed_offset>& committed) const {
   for (auto p : partitions) {
     auto w = find_offset(written_, topic, p);
-    if (!w) w = find_offset(written_before_, topic, p);
+    if (!w) {
+      if (auto t = revoked_.find(topic); t != revoked_.end()) {
+        if (auto r = t->second.find(p); r != t->second.end()) w = r->second.written;
+      }
+    }
     if (w) {
       auto& c = committed[p];
       c.offset = std::max(c.offset, *w);
@@ -67,46 +71,38 @@ void commit_tracker::raise_to_written(const std::string& topic,
   }
 }
 
+std::optional<commit_tracker::revoked_output> commit_tracker::take_revoked(const std::string& topic,
+                                                                           std::int32_t partition) {
+  auto t = revoked_.find(topic);
+  if (t == revoked_.end()) return std::nullopt;
+  auto r = t->second.find(partition);
+  if (r == t->second.end()) return std::nullopt;
+  auto taken = r->second;
+  t->second.erase(r);
+  return taken;
+}
+
 void commit_tracker::reassign(const std::vector<fetch_position>& positions) {
   offsets_by_topic kept_written;
   offsets_by_topic kept_committed;
-  auto forget_before = [&](const std::string& topic, std::int32_t partition) {
-    if (auto t = written_before_.find(topic); t != written_before_.end())
-      t->second.erase(partition);
-    if (auto t = committed_before_.find(topic); t != committed_before_.end()) {
-      t->second.erase(partition);
-    }
-  };
   for (const auto& pos : positions) {
     auto w = find_offset(written_, pos.topic, pos.partition);
-    auto c = find_offset(committed_, pos.topic, pos.partition);
-    if (!w) {
-      // Given back: if it starts right after what was written of it before (raise_to_written),
-      // that is owed a commit, unless one went in; anywhere else, another member went on.
-      auto before = find_offset(written_before_, pos.topic, pos.partition);
-      if (before && *before == pos.offset) {
-        w = before;
-        c = find_offset(committed_before_, pos.topic, pos.partition);
-      }
-      forget_before(pos.topic, pos.partition);
-      if (w) {
-        kept_written[pos.topic][pos.partition] = *w;
-        if (c) kept_committed[pos.topic][pos.partition] = *c;
-        continue;
-      }
-    } else {
+    if (w) {
       kept_written[pos.topic][pos.partition] = *w;
+    } else if (auto r = take_revoked(pos.topic, pos.partition); r && r->written == pos.offset) {
+      // Given back, starting right after what was written of it before (raise_to_written): that
+      // is owed a commit, unless one went in. Anywhere else, another member went on.
+      kept_written[pos.topic][pos.partition] = r->written;
+      if (r->committed) kept_committed[pos.topic][pos.partition] = *r->committed;
+      continue;
     }
+    auto c = find_offset(committed_, pos.topic, pos.partition);
     kept_committed[pos.topic][pos.partition] = c ? *c : pos.offset;
   }
   for (const auto& [topic, written] : written_) {
     for (const auto& [p, next] : written) {
-      if (find_offset(kept_written, topic, p)) continue;
-      written_before_[topic][p] = next;
-      if (auto c = find_offset(committed_, topic, p)) {
-        committed_before_[topic][p] = *c;
-      } else if (auto t = committed_before_.find(topic); t != committed_before_.end()) {
-        t->second.erase(p);
+      if (!find_offset(kept_written, topic, p)) {
+        revoked_[topic][p] = {next, find_offset(committed_, topic, p)};
       }
     }
   }
@@ -117,8 +113,7 @@ void commit_tracker::reassign(const std::vector<fetch_position>& positions) {
 void commit_tracker::clear() {
   written_.clear();
   committed_.clear();
-  written_before_.clear();
-  committed_before_.clear();
+  revoked_.clear();
 }
 
 }  // namespace kpipe::client

@@ -50,9 +50,15 @@ class commit_tracker {
  private:
   offsets_by_topic written_;
   offsets_by_topic committed_;
-  // Of partitions taken away: the offset after what was written, and whether it was committed.
-  offsets_by_topic written_before_;
-  offsets_by_topic committed_before_;
+  // What was written of a partition taken away, and what of it was committed.
+  struct revoked_output {
+    std::int64_t written;
+    std::optional<std::int64_t> committed;
+  };
+  // Removes and returns what is kept of the partition, if anything.
+  std::optional<revoked_output> take_revoked(const std::string& topic, std::int32_t partition);
+
+  std::map<std::string, std::map<std::int32_t, revoked_output>> revoked_;
 };
 
 }  // namespace kpipe::client
